@@ -1,0 +1,6 @@
+"""hashistack: the Nomad + Consul + Vault integration as CDK for Terraform constructs.
+
+The pure core (policy model, ACL engine, HCL writer, jobspec and agent-config
+models, checks) never imports cdktf; the construct shells live in
+`hashistack.vault`, `hashistack.consul` and `hashistack.nomad`.
+"""
