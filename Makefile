@@ -1,0 +1,40 @@
+# Everything installs itself: pipenv (if missing), the venv in .venv/, node_modules/.
+SHELL := /bin/bash
+.DEFAULT_GOAL := synth
+
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_NOSPIN := 1
+export PIPENV_YES := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CHECKPOINT_DISABLE := 1
+
+PYTHON := .venv/bin/python
+PIPENV := python3 -m pipenv
+
+.PHONY: install synth test check lint clean
+
+install: .venv/.synced node_modules/.synced
+
+.venv/.synced: Pipfile.lock
+	@python3 -m pipenv --version >/dev/null 2>&1 || python3 -m pip install --quiet pipenv
+	$(PIPENV) sync --dev
+	@touch $@
+
+node_modules/.synced: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+synth: install
+	$(PYTHON) main.py
+
+test: install
+	$(PYTHON) -m pytest
+
+check: synth
+	$(PYTHON) -m hashistack check cdktf.out
+
+lint: install
+	$(PYTHON) -m ruff check .
+
+clean:
+	rm -rf cdktf.out .pytest_cache

@@ -1,0 +1,139 @@
+"""Consul Connect's Vault CA provider configuration (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hashistack.durations import format_hours, seconds
+
+HOUR = 3600
+MAX_LEAF = 365 * 24 * HOUR
+AUTH_METHOD_TYPES = ("approle", "aws", "azure", "gcp", "jwt", "kubernetes")
+KEY_BITS = {"ec": (224, 256, 384, 521), "rsa": (2048, 4096)}
+
+
+def ttl_problems(
+    leaf: str, intermediate: str, root: str, key_type: str = "ec", key_bits: int = 256
+) -> list[str]:
+    """The rules Consul enforces on CA TTLs and keys, each quoting Consul's message.
+
+    hashicorp/consul agent/structs/connect_ca.go, CommonCAProviderConfig.Validate.
+    Consul stops at the first; every broken rule is listed here.
+    """
+    leaf_s, int_s, root_s = seconds(leaf), seconds(intermediate), seconds(root)
+    out = []
+    if root_s < int_s:
+        out.append(
+            f"RootCertTTL {root} < IntermediateCertTTL {intermediate}: Consul requires "
+            "\"root cert TTL ... greater than intermediate cert ttl\""
+        )
+    if leaf_s < HOUR:
+        out.append(f"LeafCertTTL {leaf}: Consul requires \"leaf cert TTL must be greater or "
+                   "equal than 1h0m0s\"")
+    if leaf_s > MAX_LEAF:
+        out.append(f"LeafCertTTL {leaf}: Consul requires \"leaf cert TTL must be less than "
+                   "8760h0m0s\"")
+    if int_s < 3 * HOUR:
+        out.append(f"IntermediateCertTTL {intermediate}: Consul requires \"Intermediate Cert "
+                   "TTL must be greater or equal than 3h\"")
+    if int_s < 3 * leaf_s:
+        out.append(
+            f"IntermediateCertTTL {intermediate}: Consul requires \"Intermediate Cert TTL must "
+            f"be greater or equal than 3 * LeafCertTTL (>={format_hours(3 * leaf_s)})\""
+        )
+    if key_type not in KEY_BITS:
+        out.append(f"PrivateKeyType {key_type!r}: \"private key type must be either 'ec' or 'rsa'\"")
+    elif key_bits not in KEY_BITS[key_type]:
+        allowed = ", ".join(map(str, KEY_BITS[key_type]))
+        out.append(f"PrivateKeyBits {key_bits}: {key_type} keys must be one of ({allowed}) bits")
+    return out
+
+
+@dataclass(frozen=True)
+class VaultAuthMethod:
+    """`AuthMethod{Type, MountPath, Params}`: Consul logs in to Vault itself."""
+
+    type: str
+    mount_path: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.type not in AUTH_METHOD_TYPES:
+            raise ValueError(
+                f"AuthMethod.Type {self.type!r}: Consul supports {', '.join(AUTH_METHOD_TYPES)}"
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"Type": self.type, "MountPath": self.mount_path, "Params": dict(self.params)}
+
+
+@dataclass(frozen=True)
+class VaultCaConfig:
+    """The `config_json` of `consul_certificate_authority` with provider vault.
+
+    Keys as `VaultCAProviderConfig` and `CommonCAProviderConfig` name them
+    (hashicorp/consul agent/structs/connect_ca.go). `token` may only be a
+    Terraform reference: a literal would land in synthesized JSON.
+    """
+
+    address: str
+    root_pki_path: str
+    intermediate_pki_path: str
+    auth_method: VaultAuthMethod | None = None
+    token: str | None = None
+    leaf_cert_ttl: str = "72h"
+    intermediate_cert_ttl: str = "8760h"
+    root_cert_ttl: str = "87600h"
+    private_key_type: str = "ec"
+    private_key_bits: int = 256
+    ca_file: str | None = None
+    ca_path: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    tls_server_name: str | None = None
+    tls_skip_verify: bool = False
+    namespace: str | None = None
+
+    def problems(self) -> list[str]:
+        out = ttl_problems(
+            self.leaf_cert_ttl, self.intermediate_cert_ttl, self.root_cert_ttl,
+            self.private_key_type, self.private_key_bits,
+        )
+        if not self.root_pki_path or not self.intermediate_pki_path:
+            out.append("RootPKIPath and IntermediatePKIPath are required (the PKI mounts)")
+        elif self.root_pki_path.strip("/") == self.intermediate_pki_path.strip("/"):
+            out.append("RootPKIPath and IntermediatePKIPath must differ")
+        if (self.auth_method is None) == (self.token is None):
+            out.append("give exactly one of an AuthMethod or a token reference: Consul says "
+                       "\"You must either provide a token or configure an auth method\"")
+        if self.token is not None and "${" not in self.token:
+            out.append("Token must be a Terraform reference (e.g. vault_token.x.client_token), "
+                       "never a literal: it would be written into the synthesized JSON")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "Address": self.address,
+            "RootPKIPath": self.root_pki_path,
+            "IntermediatePKIPath": self.intermediate_pki_path,
+            "LeafCertTTL": self.leaf_cert_ttl,
+            "IntermediateCertTTL": self.intermediate_cert_ttl,
+            "RootCertTTL": self.root_cert_ttl,
+            "PrivateKeyType": self.private_key_type,
+            "PrivateKeyBits": self.private_key_bits,
+        }
+        optional = {
+            "AuthMethod": self.auth_method.to_json() if self.auth_method else None,
+            "Token": self.token,
+            "CAFile": self.ca_file,
+            "CAPath": self.ca_path,
+            "CertFile": self.cert_file,
+            "KeyFile": self.key_file,
+            "TLSServerName": self.tls_server_name,
+            "TLSSkipVerify": self.tls_skip_verify or None,
+            "Namespace": self.namespace,
+        }
+        out.update({k: v for k, v in optional.items() if v is not None})
+        return out

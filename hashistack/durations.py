@@ -1,0 +1,39 @@
+"""Durations as Nomad, Consul and Vault write them ("72h", "30m", "1h30m")."""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = {"h": 3600, "m": 60, "s": 1}
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def seconds(text: str | int) -> int:
+    """Seconds in a Go-style duration; a bare int is taken as seconds.
+
+    Only h/m/s are accepted: Consul parses with Go's time.ParseDuration, which
+    has no "d", so one grammar serves all three products.
+    """
+    if isinstance(text, bool):
+        raise ValueError(f"{text!r} is not a duration")
+    if isinstance(text, int):
+        if text < 0:
+            raise ValueError(f"{text} is negative; a duration must be >= 0")
+        return text
+    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
+    if not text or match is None or not any(match.groups()):
+        raise ValueError(
+            f"{text!r} is not a duration; write it like \"72h\", \"30m\" or \"1h30m\""
+        )
+    h, m, s = (int(g) if g else 0 for g in match.groups())
+    return h * 3600 + m * 60 + s
+
+
+def format_hours(total: int) -> str:
+    """Seconds back to the shortest h/m/s text ("72h", "1h30m", "0s")."""
+    out = []
+    for unit, size in _UNITS.items():
+        if total >= size:
+            out.append(f"{total // size}{unit}")
+            total %= size
+    return "".join(out) or "0s"

@@ -1,0 +1,59 @@
+"""`AppRole`: the login Vault Agent uses (seed 002), or Consul's CA provider."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf_cdktf_provider_vault.approle_auth_backend_role import ApproleAuthBackendRole
+from cdktf_cdktf_provider_vault.auth_backend import AuthBackend
+from constructs import Construct
+
+from hashistack._cdktf import ConstructError
+from hashistack.durations import seconds
+
+
+class AppRoleBackend(Construct):
+    def __init__(self, scope: Construct, id: str, *, path: str = "approle") -> None:
+        super().__init__(scope, id)
+        self.path = path
+        self.resource = AuthBackend(
+            self, "backend", type="approle", path=path,
+            description="AppRole logins for agents (hashistack)",
+        )
+
+
+class AppRole(Construct):
+    """An AppRole role. The secret ID is not made here: it would land in
+    Terraform state. Issue one at install time with
+    `vault write -f auth/<path>/role/<role>/secret-id`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        backend: AppRoleBackend,
+        role: str,
+        token_policies: Sequence[str],
+        token_ttl: str = "1h",
+        token_max_ttl: str = "4h",
+        token_period: str | None = None,
+        secret_id_ttl: str = "24h",
+    ) -> None:
+        super().__init__(scope, id)
+        if not token_policies:
+            raise ConstructError(self, "token_policies is empty: the login would grant nothing")
+        if token_period is None and seconds(token_ttl) > seconds(token_max_ttl):
+            raise ConstructError(self, f"token_ttl {token_ttl} exceeds token_max_ttl {token_max_ttl}")
+        self.backend = backend
+        self.role = role
+        self.token_policies = list(token_policies)
+        self.resource = ApproleAuthBackendRole(
+            self, "role", backend=backend.resource.path, role_name=role,
+            token_policies=self.token_policies,
+            token_ttl=None if token_period else seconds(token_ttl),
+            token_max_ttl=None if token_period else seconds(token_max_ttl),
+            token_period=seconds(token_period) if token_period else None,
+            secret_id_ttl=seconds(secret_id_ttl), bind_secret_id=True,
+        )

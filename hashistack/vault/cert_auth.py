@@ -1,0 +1,77 @@
+"""Cert auth (seed 003): the backend and the role the startup script logs in with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from cdktf_cdktf_provider_vault.auth_backend import AuthBackend
+from cdktf_cdktf_provider_vault.cert_auth_backend_role import CertAuthBackendRole
+from constructs import Construct
+
+from hashistack._cdktf import ConstructError
+from hashistack.durations import seconds
+
+_PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
+
+
+def read_ca_pem(path: str | Path) -> str:
+    """A CA certificate from a PEM file, refused with the file's name if it is not one."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ValueError(f"{path}: cannot read CA certificate: {err.strerror}") from None
+    if _PEM_BEGIN not in text:
+        raise ValueError(f"{path}: not a PEM certificate (no {_PEM_BEGIN} line)")
+    if "PRIVATE KEY" in text:
+        raise ValueError(f"{path}: holds a private key; give only the CA certificate")
+    return text
+
+
+class CertAuthBackend(Construct):
+    """`vault_auth_backend` of type cert. Cert auth needs Vault to serve TLS."""
+
+    def __init__(self, scope: Construct, id: str, *, path: str = "cert") -> None:
+        super().__init__(scope, id)
+        self.path = path
+        self.resource = AuthBackend(
+            self, "backend", type="cert", path=path,
+            description="TLS certificate logins (hashistack)",
+        )
+
+
+class CertAuthRole(Construct):
+    """`vault write auth/cert/certs/<name> certificate=@ca.pem token_policies=...`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        backend: CertAuthBackend,
+        name: str,
+        certificate: str,
+        token_policies: Sequence[str],
+        token_ttl: str | int = "24h",
+        allowed_common_names: Sequence[str] = (),
+    ) -> None:
+        super().__init__(scope, id)
+        if _PEM_BEGIN not in certificate:
+            raise ConstructError(self, f"certificate is not PEM (no {_PEM_BEGIN} line)")
+        if "PRIVATE KEY" in certificate:
+            raise ConstructError(self, "certificate holds a private key; give only the CA")
+        if not token_policies:
+            raise ConstructError(self, "token_policies is empty: the login would grant nothing")
+        self.name = name
+        self.token_policies = list(token_policies)
+        self.resource = CertAuthBackendRole(
+            self,
+            "role",
+            backend=backend.resource.path,
+            name=name,
+            certificate=certificate,
+            token_policies=self.token_policies,
+            token_ttl=seconds(token_ttl),
+            allowed_common_names=list(allowed_common_names) or None,
+        )

@@ -1,0 +1,92 @@
+"""`NomadWorkloadIdentity`: JWT auth for Nomad workload identities."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from cdktf_cdktf_provider_vault.jwt_auth_backend import JwtAuthBackend
+from cdktf_cdktf_provider_vault.jwt_auth_backend_role import JwtAuthBackendRole
+from constructs import Construct
+
+from hashistack._cdktf import ConstructError
+from hashistack.durations import seconds
+from hashistack.vault import presets
+from hashistack.vault.vault_policy import VaultPolicy
+
+# The claims Nomad puts in a workload identity, mapped to alias metadata so
+# templated policies can use them (NMD integrations/vault/acl.mdx).
+CLAIM_MAPPINGS = {
+    "nomad_namespace": "nomad_namespace",
+    "nomad_job_id": "nomad_job_id",
+    "nomad_task": "nomad_task",
+}
+
+
+class NomadWorkloadIdentity(Construct):
+    """What `nomad setup vault` creates, as code: the `jwt-nomad` auth method,
+    the templated `nomad-workloads` policy and the `nomad-workloads` role.
+
+    `add_job_role` adds a role bound to one job's identity, for jobs whose
+    secrets live outside the templated `<ns>/<job>` layout.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        jwks_url: str,
+        path: str = "jwt-nomad",
+        role: str = "nomad-workloads",
+        policy: str = "nomad-workloads",
+        audience: str = "vault.io",
+        token_period: str = "30m",
+        kv_mount: str = "secret",
+        jwks_ca_pem: str | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        if seconds(token_period) <= 0:
+            raise ConstructError(self, "token_period must be positive: tokens are renewed by Nomad")
+        self.path = path
+        self.audience = audience
+        self.token_period = token_period
+        self.backend = JwtAuthBackend(
+            self, "backend", path=path, type="jwt", jwks_url=jwks_url,
+            jwks_ca_pem=jwks_ca_pem, jwt_supported_algs=["RS256", "EdDSA"],
+            default_role=role, description="Nomad workload identities (hashistack)",
+        )
+        self.accessor = self.backend.accessor
+        self.policy = VaultPolicy(
+            self, "policy", name=policy,
+            document=presets.nomad_workloads(self.accessor, kv_mount=kv_mount),
+        )
+        self.role_name = role
+        self.default_role = self._role("role", role, [policy], bound_claims=None)
+        self.job_roles: dict[str, JwtAuthBackendRole] = {}
+
+    def add_job_role(
+        self, name: str, *, job: str, namespace: str = "default", policies: Sequence[str]
+    ) -> JwtAuthBackendRole:
+        """A role only `job` in `namespace` can log in with, holding `policies`."""
+        if not policies:
+            raise ConstructError(self, f"role {name!r}: policies is empty")
+        role = self._role(
+            f"role-{name}", name, list(policies),
+            bound_claims={"nomad_namespace": namespace, "nomad_job_id": job},
+        )
+        self.job_roles[name] = role
+        return role
+
+    def _role(
+        self, id: str, name: str, policies: list[str], bound_claims: Mapping[str, str] | None
+    ) -> JwtAuthBackendRole:
+        # token_explicit_max_ttl "must be set to 0" (NMD integrations/vault/acl.mdx):
+        # Nomad renews these tokens for the life of the task.
+        return JwtAuthBackendRole(
+            self, id, backend=self.backend.path, role_name=name, role_type="jwt",
+            bound_audiences=[self.audience], bound_claims=dict(bound_claims or {}) or None,
+            user_claim="/nomad_job_id", user_claim_json_pointer=True,
+            claim_mappings=dict(CLAIM_MAPPINGS), token_type="service",
+            token_policies=policies, token_period=seconds(self.token_period),
+            token_explicit_max_ttl=0,
+        )

@@ -1,0 +1,58 @@
+"""`KvV2`: a KV version 2 secrets engine and the grants on it."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_vault.kv_secret_backend_v2 import KvSecretBackendV2
+from cdktf_cdktf_provider_vault.mount import Mount
+from constructs import Construct
+
+from hashistack.vault import presets
+from hashistack.vault.vault_policy import VaultPolicy
+
+
+class KvV2(Construct):
+    """KV v2 at `path`. Secret values are never set here: write them with
+    `vault kv put`, so they never reach Terraform JSON or state.
+
+    `create_mount=False` adopts an existing mount (`vault server -dev`
+    mounts `secret/` as KV v2 already).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        path: str = "secret",
+        create_mount: bool = True,
+        max_versions: int | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self.path = path
+        self.mount = None
+        if create_mount:
+            self.mount = Mount(
+                self, "mount", path=path, type="kv", options={"version": "2"},
+                description="KV v2 secrets for Nomad workloads (hashistack)",
+            )
+            if max_versions is not None:
+                KvSecretBackendV2(self, "config", mount=self.mount.path, max_versions=max_versions)
+
+    def paths(self, app: str) -> presets.KvV2Paths:
+        return presets.kv_v2_paths(self.path, app)
+
+    def data_path(self, app: str) -> str:
+        """The API path a template reads: `secret/data/<app>`."""
+        return self.paths(app).data
+
+    def grant_read(self, policy: VaultPolicy, app: str) -> None:
+        """Read on `<mount>/data/<app>`: what `{{ with secret ... }}` needs, nothing more."""
+        policy.add(self.paths(app).data, "read")
+
+    def grant_list(self, policy: VaultPolicy, app: str) -> None:
+        """List on `<mount>/metadata/<app>`: listing and `vault kv metadata` live there."""
+        policy.add(self.paths(app).metadata, "list", "read")
+
+    def grant_write(self, policy: VaultPolicy, app: str) -> None:
+        """Create and update versions under `<mount>/data/<app>`."""
+        policy.add(self.paths(app).data, "create", "update", "read")

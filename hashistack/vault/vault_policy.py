@@ -1,0 +1,41 @@
+"""`VaultPolicy`: a policy document as a `vault_policy` resource."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_vault.policy import Policy as _VaultPolicyResource
+from constructs import Construct
+
+from hashistack._cdktf import add_validation, lazy_string
+from hashistack.vault.policy import PolicyDocument
+
+
+class VaultPolicy(Construct):
+    """A named Vault policy whose text is rendered at synth.
+
+    Grants (`kv.grant_read(policy, "myapp")`) may be added after construction;
+    the policy text is the canonical HCL of the final document.
+    """
+
+    def __init__(
+        self, scope: Construct, id: str, *, name: str, document: PolicyDocument | None = None
+    ) -> None:
+        super().__init__(scope, id)
+        self.name = name
+        self.document = document if document is not None else PolicyDocument(name=name)
+        self.resource = _VaultPolicyResource(
+            self, "policy", name=name, policy=lazy_string(self.document.to_hcl)
+        )
+        add_validation(self, self._validate)
+
+    @classmethod
+    def from_hcl(cls, scope: Construct, id: str, *, name: str, text: str) -> VaultPolicy:
+        """Bring your own policy text (HCL or JSON); it is checked like ours."""
+        return cls(scope, id, name=name, document=PolicyDocument.parse(text, source=id))
+
+    def add(self, path: str, *capabilities: str) -> VaultPolicy:
+        self.document.add(path, capabilities)
+        return self
+
+    def _validate(self):
+        if not self.document.rules:
+            yield f"policy {self.name!r} grants nothing: add a path or drop the policy"

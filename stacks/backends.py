@@ -1,0 +1,60 @@
+"""State backends from config. Credentials are never configured here: each
+backend reads its own environment (CONSUL_HTTP_TOKEN, AWS_*, TF_TOKEN_*)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from cdktf import (
+    CloudBackend,
+    ConsulBackend,
+    LocalBackend,
+    NamedRemoteWorkspace,
+    NamedCloudWorkspace,
+    RemoteBackend,
+    S3Backend,
+    TerraformStack,
+)
+
+from stacks.config import Backend
+
+
+def configure(stack: TerraformStack, backend: Backend, stack_name: str) -> None:
+    if backend.type == "local":
+        path = backend.path or f"terraform.{stack_name}.tfstate"
+        LocalBackend(stack, path=path)
+    elif backend.type == "consul":
+        parts = urlsplit(backend.consul_address if "://" in backend.consul_address
+                         else f"https://{backend.consul_address}")
+        ConsulBackend(
+            stack,
+            access_token="",  # typed as required; dropped below so CONSUL_HTTP_TOKEN is used
+            address=parts.netloc,
+            scheme=parts.scheme,
+            path=f"{backend.consul_path or 'terraform/hashistack'}/{stack_name}",
+            lock=True,
+            gzip=True,
+        )
+        stack.add_override("terraform.backend.consul.access_token", None)
+    elif backend.type == "s3":
+        S3Backend(
+            stack,
+            bucket=backend.bucket,
+            key=f"{backend.key or 'hashistack'}/{stack_name}.tfstate",
+            region=backend.region,
+            encrypt=True,
+        )
+    elif backend.type == "remote":
+        RemoteBackend(
+            stack,
+            organization=backend.organization,
+            hostname=backend.hostname,
+            workspaces=NamedRemoteWorkspace(f"{backend.workspace_prefix or ''}{stack_name}"),
+        )
+    else:
+        CloudBackend(
+            stack,
+            organization=backend.organization,
+            hostname=backend.hostname,
+            workspaces=NamedCloudWorkspace(f"{backend.workspace_prefix or ''}{stack_name}"),
+        )

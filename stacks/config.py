@@ -1,0 +1,353 @@
+"""The environment model: `environments/<env>.toml`, typed and validated.
+
+Every field has the local dev-server value as its default, so an empty file
+is a working `dev`. Staging and prod must say more (https, CA files, audit);
+the validators below refuse what would be unsafe there.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from hashistack.durations import seconds
+from hashistack.versions import Version, check_integration
+
+
+class ConfigError(Exception):
+    """Bad environment input: one message naming the file and the fields."""
+
+
+def _address(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(f"{value!r} is not an address like https://vault.example.com:8200")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as err:
+        raise ValueError(f"{value!r} has a bad port: {err}") from None
+    return value.rstrip("/")
+
+
+def _duration(value: str) -> str:
+    seconds(value)
+    return value
+
+
+def _name(value: str) -> str:
+    if not value or not all(c.isalnum() or c in "-_" for c in value):
+        raise ValueError(f"{value!r} may hold only letters, digits, '-' and '_'")
+    return value
+
+
+def _mount_path(value: str) -> str:
+    if not value or value.startswith("/") or value.endswith("/") or "*" in value or "+" in value:
+        raise ValueError(f"{value!r} is not a mount path (no leading or trailing '/', no globs)")
+    return value
+
+
+Address = Annotated[str, AfterValidator(_address)]
+Duration = Annotated[str, AfterValidator(_duration)]
+Name = Annotated[str, AfterValidator(_name)]
+MountPath = Annotated[str, AfterValidator(_mount_path)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tls(Model):
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    server_name: str | None = None
+    skip_verify: bool = False
+
+
+class Audit(Model):
+    enabled: bool | None = None  # None: on in staging and prod, off in dev
+    type: Literal["file", "socket"] = "file"
+    file_path: str = "/var/log/vault/audit.log"
+    socket_address: str | None = None
+    socket_type: Literal["tcp", "udp", "unix"] = "tcp"
+
+    @model_validator(mode="after")
+    def _socket_needs_address(self) -> Audit:
+        if self.type == "socket" and not self.socket_address:
+            raise ValueError("socket_address is required when type = \"socket\"")
+        return self
+
+
+class Pki(Model):
+    root_path: MountPath = "connect-root"
+    intermediate_path: MountPath = "connect-intermediate"
+    common_name: str = "Consul Connect Root CA"
+    root_ttl: Duration = "87600h"
+    key_type: Literal["ec", "rsa"] = "ec"
+    key_bits: int = 256
+
+
+class WorkloadIdentity(Model):
+    """Defaults as `nomad setup vault` and the nomad-setup module use them."""
+
+    path: MountPath = "jwt-nomad"
+    role: Name = "nomad-workloads"
+    policy: Name = "nomad-workloads"
+    audience: str = "vault.io"
+    token_period: Duration = "30m"
+    jwks_url: Address | None = None  # None: Nomad's address + /.well-known/jwks.json
+    jwks_ca_file: str | None = None
+    jwks_ca_pem: str | None = None
+
+
+class TokenRole(Model):
+    """The legacy `nomad-cluster` role and the `nomad-server` policy."""
+
+    name: Name = "nomad-cluster"
+    server_policy: Name = "nomad-server"
+    period: Duration = "72h"
+    orphan: bool = True
+
+
+class CertAuth(Model):
+    """Seed 003: the cert auth role the startup script logs in with."""
+
+    path: MountPath = "cert"
+    role: Name = "nomad_startup"
+    startup_policy: Name = "nomad_startup"
+    ca_pem_file: str | None = None
+    ca_pem: str | None = None
+    allowed_common_names: list[str] = Field(default_factory=list)
+    token_ttl: Duration = "24h"
+
+    @model_validator(mode="after")
+    def _one_ca(self) -> CertAuth:
+        if self.ca_pem_file and self.ca_pem:
+            raise ValueError("set ca_pem_file or ca_pem, not both")
+        return self
+
+
+class AgentAppRole(Model):
+    """Seed 002: the AppRole Vault Agent logs in with."""
+
+    enabled: bool = True
+    path: MountPath = "approle"
+    role: Name = "vault-agent"
+    token_ttl: Duration = "1h"
+    token_max_ttl: Duration = "4h"
+    secret_id_ttl: Duration = "24h"
+
+
+class Vault(Model):
+    address: Address = "http://127.0.0.1:8200"
+    namespace: str | None = None
+    tls: Tls = Tls()
+    kv_mount: MountPath = "secret"
+    kv_create_mount: bool | None = None  # None: dev servers mount secret/ already
+    audit: Audit = Audit()
+    pki: Pki = Pki()
+    workload_identity: WorkloadIdentity = WorkloadIdentity()
+    token_role: TokenRole = TokenRole()
+    cert_auth: CertAuth = CertAuth()
+    agent_approle: AgentAppRole = AgentAppRole()
+
+
+class ConnectCa(Model):
+    leaf_cert_ttl: Duration = "72h"
+    intermediate_cert_ttl: Duration = "8760h"
+    private_key_type: Literal["ec", "rsa"] = "ec"
+    private_key_bits: int = 256
+    auth: Literal["approle", "token"] = "approle"
+    token_period: Duration = "72h"
+
+
+class Consul(Model):
+    address: Address = "http://127.0.0.1:8500"
+    datacenter: str = "dc1"
+    tls: Tls = Tls()
+    connect_ca: ConnectCa = ConnectCa()
+
+
+class Nomad(Model):
+    address: Address = "http://127.0.0.1:4646"
+    region: str = "global"
+    datacenters: list[str] = Field(default_factory=lambda: ["dc1"])
+    version: str = "1.10.0"
+    integration: Literal["workload-identity", "legacy"] | None = None  # None: by version
+    tls: Tls = Tls()
+
+    @model_validator(mode="after")
+    def _version(self) -> Nomad:
+        Version.parse(self.version)
+        return self
+
+
+class Backend(Model):
+    type: Literal["local", "consul", "s3", "remote", "cloud"] = "local"
+    # local
+    path: str | None = None
+    # consul
+    consul_address: str | None = None
+    consul_path: str | None = None
+    # s3
+    bucket: str | None = None
+    key: str | None = None
+    region: str | None = None
+    # remote / cloud
+    hostname: str | None = None
+    organization: str | None = None
+    workspace_prefix: str | None = None
+
+    @model_validator(mode="after")
+    def _required(self) -> Backend:
+        need = {
+            "consul": ("consul_address",),
+            "s3": ("bucket", "region"),
+            "remote": ("organization",),
+            "cloud": ("organization",),
+        }.get(self.type, ())
+        missing = [f for f in need if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"backend type {self.type!r} requires {', '.join(missing)}")
+        return self
+
+
+class App(Model):
+    """An application: its KV secrets, its Vault grant, its job and service."""
+
+    name: Name
+    image: str
+    port: int = Field(default=8080, ge=1, le=65535)
+    count: int = Field(default=1, ge=0)
+    secrets: dict[str, str] = Field(default_factory=dict)  # ENV_VAR -> KV key
+    upstreams: list[Name] = Field(default_factory=list)
+    health_path: str = "/health"
+
+
+class Suppression(Model):
+    rule: str
+    resource: str  # construct path or Terraform address
+    reason: Annotated[str, Field(min_length=10)]
+
+
+class Environment(Model):
+    name: Name
+    tier: Literal["dev", "staging", "prod"] = "dev"
+    vault: Vault = Vault()
+    consul: Consul = Consul()
+    nomad: Nomad = Nomad()
+    backend: Backend = Backend()
+    apps: list[App] = Field(default_factory=list)
+    suppressions: list[Suppression] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _strict_tiers(self) -> Environment:
+        if self.tier == "dev":
+            return self
+        for product in ("vault", "consul", "nomad"):
+            section = getattr(self, product)
+            if not section.address.startswith("https://"):
+                raise ValueError(f"{product}.address must use https in {self.tier}")
+            if section.tls.skip_verify:
+                raise ValueError(f"{product}.tls.skip_verify must be false in {self.tier}")
+            if section.tls.ca_file is None:
+                raise ValueError(f"{product}.tls.ca_file is required in {self.tier}")
+        if self.vault.audit.enabled is False:
+            raise ValueError(f"vault.audit.enabled cannot be false in {self.tier}")
+        return self
+
+    @model_validator(mode="after")
+    def _integration_fits_version(self) -> Environment:
+        check_integration(self.nomad_version, self.integration)
+        return self
+
+    @model_validator(mode="after")
+    def _apps(self) -> Environment:
+        names = [app.name for app in self.apps]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"apps: duplicate name {', '.join(dupes)}")
+        for app in self.apps:
+            unknown = [u for u in app.upstreams if u not in names]
+            if unknown:
+                raise ValueError(f"apps.{app.name}.upstreams: unknown app {', '.join(unknown)}")
+        return self
+
+    @property
+    def audit_enabled(self) -> bool:
+        enabled = self.vault.audit.enabled
+        return self.tier != "dev" if enabled is None else enabled
+
+    @property
+    def kv_create_mount(self) -> bool:
+        create = self.vault.kv_create_mount
+        return self.tier != "dev" if create is None else create
+
+    @property
+    def nomad_version(self) -> Version:
+        return Version.parse(self.nomad.version)
+
+    @property
+    def integration(self) -> str:
+        """workload-identity or legacy, by Nomad's version when not set."""
+        if self.nomad.integration is not None:
+            return self.nomad.integration
+        return "workload-identity" if self.nomad_version >= Version(1, 7, 0) else "legacy"
+
+    @property
+    def jwks_url(self) -> str:
+        wi = self.vault.workload_identity
+        return wi.jwks_url or f"{self.nomad.address}/.well-known/jwks.json"
+
+
+def load(path: Path) -> Environment:
+    """Read and validate one environment file; ConfigError names file and fields."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: malformed TOML: {err}") from None
+    data.setdefault("name", path.stem)
+    try:
+        env = Environment.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(f"{path}: {_describe(err)}") from None
+    if env.name != path.stem:
+        raise ConfigError(f"{path}: name: {env.name!r} must match the file name {path.stem!r}")
+    return env
+
+
+def _describe(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"{where}: {msg}")
+    return "; ".join(lines)
+
+
+def load_all(directory: Path, only: str | None = None) -> list[Environment]:
+    """Every `*.toml` in directory, or just `only`; errors before anything is built."""
+    files = sorted(directory.glob("*.toml"))
+    if only is not None:
+        files = [f for f in files if f.stem == only]
+        if not files:
+            known = ", ".join(f.stem for f in sorted(directory.glob("*.toml")))
+            raise ConfigError(f"HASHISTACK_ENV={only}: no {directory}/{only}.toml (known: {known})")
+    if not files:
+        raise ConfigError(f"{directory}: no environment files (*.toml)")
+    return [load(f) for f in files]

@@ -1,0 +1,65 @@
+"""`<env>-consul`: Consul's side: Connect CA on Vault, ACLs, intentions."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_consul.provider import ConsulProvider
+from constructs import Construct
+
+from hashistack.consul import (
+    ConnectCa,
+    DefaultDeny,
+    NomadAgentPolicies,
+    NomadWorkloadAuth,
+    ServiceIntentions,
+)
+from hashistack.consul.connect_ca_config import VaultAuthMethod
+from stacks import backends
+from stacks.config import Environment
+
+# Where Consul servers keep the AppRole credentials for the CA provider;
+# installed out of band, like every other credential.
+CA_ROLE_ID_FILE = "/etc/consul.d/vault-ca/role_id"
+CA_SECRET_ID_FILE = "/etc/consul.d/vault-ca/secret_id"
+
+
+class ConsulStack(TerraformStack):
+    def __init__(self, scope: Construct, env: Environment, *, vault) -> None:
+        name = f"{env.name}-consul"
+        super().__init__(scope, name)
+        c = env.consul
+        url = urlsplit(c.address)
+        ConsulProvider(
+            self, "consul", address=url.netloc, scheme=url.scheme, datacenter=c.datacenter,
+            ca_file=c.tls.ca_file, insecure_https=c.tls.skip_verify or None,
+        )
+        backends.configure(self, env.backend, name)
+
+        ca = c.connect_ca
+        self.connect_ca = ConnectCa(
+            self, "connect-ca", vault_address=env.vault.address, pki=vault.pki,
+            auth_method=VaultAuthMethod(
+                type="approle", mount_path=vault.approle.path,
+                params={"role_id_file_path": CA_ROLE_ID_FILE,
+                        "secret_id_file_path": CA_SECRET_ID_FILE},
+            ),
+            leaf_cert_ttl=ca.leaf_cert_ttl, private_key_type=ca.private_key_type,
+            private_key_bits=ca.private_key_bits, ca_file=env.vault.tls.ca_file,
+            tls_server_name=env.vault.tls.server_name,
+            prevent_destroy=env.tier == "prod",
+        )
+        NomadAgentPolicies(self, "nomad-agents")
+        if env.integration == "workload-identity":
+            namespaces = sorted({"default"})
+            NomadWorkloadAuth(self, "nomad-workloads", jwks_url=env.jwks_url,
+                              namespaces=namespaces)
+        DefaultDeny(self, "intentions-default")
+        callers: dict[str, list[str]] = {}
+        for app in env.apps:
+            for upstream in app.upstreams:
+                callers.setdefault(upstream, []).append(app.name)
+        for destination, sources in sorted(callers.items()):
+            ServiceIntentions(self, f"intentions-{destination}", destination=destination,
+                              allow_from=sources)

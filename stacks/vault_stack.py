@@ -1,0 +1,140 @@
+"""`<env>-vault`: everything Vault holds for the integration."""
+
+from __future__ import annotations
+
+from cdktf import Fn, TerraformStack
+from cdktf_cdktf_provider_vault.provider import VaultProvider
+from constructs import Construct
+
+from hashistack.vault import (
+    AppRole,
+    AppRoleBackend,
+    AuditDevice,
+    CertAuthBackend,
+    CertAuthRole,
+    KvV2,
+    NomadWorkloadIdentity,
+    PkiHierarchy,
+    TokenRole,
+    VaultPolicy,
+)
+from hashistack.vault import presets
+from hashistack.vault.cert_auth import read_ca_pem
+from stacks import backends
+from stacks.config import Environment
+
+CONNECT_CA_ROLE = "consul-connect-ca"
+
+
+def app_policy_name(app: str) -> str:
+    return f"app-{app}"
+
+
+class VaultStack(TerraformStack):
+    def __init__(self, scope: Construct, env: Environment) -> None:
+        name = f"{env.name}-vault"
+        super().__init__(scope, name)
+        self.env = env
+        v = env.vault
+        VaultProvider(
+            self, "vault", address=v.address, namespace=v.namespace,
+            ca_cert_file=v.tls.ca_file, skip_tls_verify=v.tls.skip_verify or None,
+            tls_server_name=v.tls.server_name,
+        )
+        backends.configure(self, env.backend, name)
+
+        if env.audit_enabled:
+            AuditDevice(
+                self, "audit", type=v.audit.type, file_path=v.audit.file_path,
+                socket_address=v.audit.socket_address, socket_type=v.audit.socket_type,
+            )
+
+        self.kv = KvV2(self, "kv", path=v.kv_mount, create_mount=env.kv_create_mount)
+        # Empty until the Nomad stack's `job.use_secret(...)` grants each read:
+        # the job's template and its grant come from that one declaration.
+        self.app_policies = {
+            app.name: VaultPolicy(self, f"policy-{app.name}", name=app_policy_name(app.name))
+            for app in env.apps
+            if app.secrets
+        }
+
+        self.pki = PkiHierarchy(
+            self, "pki", root_path=v.pki.root_path, intermediate_path=v.pki.intermediate_path,
+            common_name=v.pki.common_name, root_ttl=v.pki.root_ttl,
+            intermediate_ttl=env.consul.connect_ca.intermediate_cert_ttl,
+            key_type=v.pki.key_type, key_bits=v.pki.key_bits,
+        )
+        self.connect_ca_policy = VaultPolicy(
+            self, "policy-connect-ca", name=CONNECT_CA_ROLE,
+            document=self.pki.connect_ca_policy(),
+        )
+
+        self.approle = AppRoleBackend(self, "approle", path=v.agent_approle.path)
+        # Consul's CA provider logs in itself and renews; a periodic token.
+        self.connect_ca_login = AppRole(
+            self, "approle-connect-ca", backend=self.approle, role=CONNECT_CA_ROLE,
+            token_policies=[CONNECT_CA_ROLE], token_period=env.consul.connect_ca.token_period,
+        )
+        self.agent_roles = {}
+        if v.agent_approle.enabled:
+            for app in env.apps:
+                if not app.secrets:
+                    continue
+                self.agent_roles[app.name] = AppRole(
+                    self, f"approle-agent-{app.name}", backend=self.approle,
+                    role=f"{v.agent_approle.role}-{app.name}",
+                    token_policies=[app_policy_name(app.name)],
+                    token_ttl=v.agent_approle.token_ttl,
+                    token_max_ttl=v.agent_approle.token_max_ttl,
+                    secret_id_ttl=v.agent_approle.secret_id_ttl,
+                )
+
+        self.app_roles: dict[str, str] = {}
+        if env.integration == "workload-identity":
+            self._workload_identity(env)
+        else:
+            self._legacy(env)
+
+    def _workload_identity(self, env: Environment) -> None:
+        wi = env.vault.workload_identity
+        # A deploy-machine path, like the providers' CA files: read at plan time.
+        ca_pem = Fn.file(wi.jwks_ca_file) if wi.jwks_ca_file else wi.jwks_ca_pem
+        self.workload_identity = NomadWorkloadIdentity(
+            self, "workload-identity", jwks_url=env.jwks_url, path=wi.path, role=wi.role,
+            policy=wi.policy, audience=wi.audience, token_period=wi.token_period,
+            kv_mount=env.vault.kv_mount, jwks_ca_pem=ca_pem,
+        )
+        for app in self.app_policies:
+            self.workload_identity.add_job_role(
+                app_policy_name(app), job=app, policies=[app_policy_name(app)],
+            )
+            self.app_roles[app] = app_policy_name(app)
+
+    def _legacy(self, env: Environment) -> None:
+        tr, cert = env.vault.token_role, env.vault.cert_auth
+        self.server_policy = VaultPolicy(
+            self, "policy-nomad-server", name=tr.server_policy,
+            document=presets.nomad_server(tr.name),
+        )
+        self.token_role = TokenRole(
+            self, "token-role", name=tr.name, server_policy=tr.server_policy,
+            allowed_policies=[p.name for p in self.app_policies.values()],
+            period=tr.period, orphan=tr.orphan,
+        )
+        self.startup_policy = VaultPolicy(
+            self, "policy-nomad-startup", name=cert.startup_policy,
+            document=presets.nomad_startup(),
+        )
+        pem = read_ca_pem(cert.ca_pem_file) if cert.ca_pem_file else cert.ca_pem
+        if pem is None:
+            raise ValueError(
+                f"environments/{env.name}.toml: vault.cert_auth: the legacy flow needs "
+                "ca_pem_file or ca_pem (the CA that signed nomad_startup.crt)"
+            )
+        backend = CertAuthBackend(self, "cert-auth", path=cert.path)
+        self.cert_role = CertAuthRole(
+            self, "cert-role", backend=backend, name=cert.role, certificate=pem,
+            token_policies=[cert.startup_policy, tr.server_policy], token_ttl=cert.token_ttl,
+            allowed_common_names=cert.allowed_common_names,
+        )
+
