@@ -47,12 +47,13 @@ def main() -> int:
 def _synth(envs, outdir: Path) -> None:
     from cdktf import App
 
-    from stacks import build
+    from stacks import build, write_rendered
 
     app = App(outdir=str(outdir))
-    for env in envs:
-        build(app, env)
+    stacks = [stack for env in envs for stack in build(app, env)]
     app.synth()
+    for stack in stacks:
+        write_rendered(outdir, stack)
 
 
 def _message(err: Exception) -> str:

@@ -22,9 +22,7 @@ def seconds(text: str | int) -> int:
         return text
     match = _DURATION.match(text.strip()) if isinstance(text, str) else None
     if not text or match is None or not any(match.groups()):
-        raise ValueError(
-            f"{text!r} is not a duration; write it like \"72h\", \"30m\" or \"1h30m\""
-        )
+        raise ValueError(f'{text!r} is not a duration; write it like "72h", "30m" or "1h30m"')
     h, m, s = (int(g) if g else 0 for g in match.groups())
     return h * 3600 + m * 60 + s
 

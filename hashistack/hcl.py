@@ -32,7 +32,7 @@ class Block:
     type: str
     labels: tuple[str, ...] = ()
     attrs: Mapping[str, Any] = field(default_factory=dict)
-    blocks: Sequence["Block"] = ()
+    blocks: Sequence[Block] = ()
 
     def __post_init__(self) -> None:
         if not _IDENT.match(self.type):
@@ -94,9 +94,7 @@ def _value(value: Any, depth: int) -> str:
             return "{}"
         pad = _INDENT * (depth + 1)
         items = [
-            f"{pad}{_key(k)} = {_value(v, depth + 1)}\n"
-            for k, v in value.items()
-            if v is not None
+            f"{pad}{_key(k)} = {_value(v, depth + 1)}\n" for k, v in value.items() if v is not None
         ]
         return "{\n" + "".join(items) + _INDENT * depth + "}"
     if isinstance(value, Sequence):

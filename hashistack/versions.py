@@ -21,7 +21,7 @@ class Version(NamedTuple):
     def parse(cls, text: str) -> Version:
         match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]*)?", text.strip())
         if not match:
-            raise ValueError(f"{text!r} is not a Nomad version like \"1.10.0\"")
+            raise ValueError(f'{text!r} is not a Nomad version like "1.10.0"')
         major, minor, patch = match.groups()
         return cls(int(major), int(minor), int(patch or 0))
 
@@ -33,13 +33,13 @@ def check_integration(version: Version, integration: str) -> None:
     """Refuse an integration the given Nomad version does not have."""
     if integration == "legacy" and version >= LEGACY_REMOVED_IN:
         raise ValueError(
-            f"nomad.integration = \"legacy\" is not possible with Nomad {version}: "
+            f'nomad.integration = "legacy" is not possible with Nomad {version}: '
             "Nomad 1.10.0 removed the token-based workflow for Vault and Consul "
             "(vault.token, vault.allow_unauthenticated, jobspec vault.policies); "
             "use workload identity"
         )
     if integration == "workload-identity" and version < WORKLOAD_IDENTITY_SINCE:
         raise ValueError(
-            f"nomad.integration = \"workload-identity\" needs Nomad 1.7.0 or later, "
-            f"not {version}; use \"legacy\""
+            f'nomad.integration = "workload-identity" needs Nomad 1.7.0 or later, '
+            f'not {version}; use "legacy"'
         )

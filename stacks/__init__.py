@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # config loading must not start Node
@@ -21,4 +22,32 @@ def build(app: Construct, env: Environment):
     nomad = NomadStack(app, env, vault=vault, consul=consul)
     consul.add_dependency(vault)
     nomad.add_dependency(consul)
+    for stack in (vault, consul, nomad):
+        # Read back by `python -m hashistack check`, which never imports cdktf.
+        stack.add_override("//.hashistack", metadata(env))
     return vault, consul, nomad
+
+
+def metadata(env: Environment) -> dict:
+    return {
+        "environment": env.name,
+        "tier": env.tier,
+        "nomad_version": env.nomad.version,
+        "integration": env.integration,
+        "suppressions": [s.model_dump() for s in env.suppressions],
+    }
+
+
+def write_rendered(outdir: Path, stack) -> list[Path]:
+    """Write a stack's rendered files to `<outdir>/stacks/<stack>/rendered/`."""
+    files = getattr(stack, "rendered", {})
+    target = outdir / "stacks" / stack.node.id / "rendered"
+    written = []
+    for name, text in sorted(files.items()):
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if name.endswith(".sh"):
+            path.chmod(0o755)
+        written.append(path)
+    return written

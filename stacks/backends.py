@@ -9,8 +9,8 @@ from cdktf import (
     CloudBackend,
     ConsulBackend,
     LocalBackend,
-    NamedRemoteWorkspace,
     NamedCloudWorkspace,
+    NamedRemoteWorkspace,
     RemoteBackend,
     S3Backend,
     TerraformStack,
@@ -24,8 +24,11 @@ def configure(stack: TerraformStack, backend: Backend, stack_name: str) -> None:
         path = backend.path or f"terraform.{stack_name}.tfstate"
         LocalBackend(stack, path=path)
     elif backend.type == "consul":
-        parts = urlsplit(backend.consul_address if "://" in backend.consul_address
-                         else f"https://{backend.consul_address}")
+        parts = urlsplit(
+            backend.consul_address
+            if "://" in backend.consul_address
+            else f"https://{backend.consul_address}"
+        )
         ConsulBackend(
             stack,
             access_token="",  # typed as required; dropped below so CONSUL_HTTP_TOKEN is used

@@ -85,7 +85,7 @@ class Audit(Model):
     @model_validator(mode="after")
     def _socket_needs_address(self) -> Audit:
         if self.type == "socket" and not self.socket_address:
-            raise ValueError("socket_address is required when type = \"socket\"")
+            raise ValueError('socket_address is required when type = "socket"')
         return self
 
 

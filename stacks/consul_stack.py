@@ -32,34 +32,47 @@ class ConsulStack(TerraformStack):
         c = env.consul
         url = urlsplit(c.address)
         ConsulProvider(
-            self, "consul", address=url.netloc, scheme=url.scheme, datacenter=c.datacenter,
-            ca_file=c.tls.ca_file, insecure_https=c.tls.skip_verify or None,
+            self,
+            "consul",
+            address=url.netloc,
+            scheme=url.scheme,
+            datacenter=c.datacenter,
+            ca_file=c.tls.ca_file,
+            insecure_https=c.tls.skip_verify or None,
         )
         backends.configure(self, env.backend, name)
 
         ca = c.connect_ca
         self.connect_ca = ConnectCa(
-            self, "connect-ca", vault_address=env.vault.address, pki=vault.pki,
+            self,
+            "connect-ca",
+            vault_address=env.vault.address,
+            pki=vault.pki,
             auth_method=VaultAuthMethod(
-                type="approle", mount_path=vault.approle.path,
-                params={"role_id_file_path": CA_ROLE_ID_FILE,
-                        "secret_id_file_path": CA_SECRET_ID_FILE},
+                type="approle",
+                mount_path=vault.approle.path,
+                params={
+                    "role_id_file_path": CA_ROLE_ID_FILE,
+                    "secret_id_file_path": CA_SECRET_ID_FILE,
+                },
             ),
-            leaf_cert_ttl=ca.leaf_cert_ttl, private_key_type=ca.private_key_type,
-            private_key_bits=ca.private_key_bits, ca_file=env.vault.tls.ca_file,
+            leaf_cert_ttl=ca.leaf_cert_ttl,
+            private_key_type=ca.private_key_type,
+            private_key_bits=ca.private_key_bits,
+            ca_file=env.vault.tls.ca_file,
             tls_server_name=env.vault.tls.server_name,
             prevent_destroy=env.tier == "prod",
         )
         NomadAgentPolicies(self, "nomad-agents")
         if env.integration == "workload-identity":
             namespaces = sorted({"default"})
-            NomadWorkloadAuth(self, "nomad-workloads", jwks_url=env.jwks_url,
-                              namespaces=namespaces)
+            NomadWorkloadAuth(self, "nomad-workloads", jwks_url=env.jwks_url, namespaces=namespaces)
         DefaultDeny(self, "intentions-default")
         callers: dict[str, list[str]] = {}
         for app in env.apps:
             for upstream in app.upstreams:
                 callers.setdefault(upstream, []).append(app.name)
         for destination, sources in sorted(callers.items()):
-            ServiceIntentions(self, f"intentions-{destination}", destination=destination,
-                              allow_from=sources)
+            ServiceIntentions(
+                self, f"intentions-{destination}", destination=destination, allow_from=sources
+            )

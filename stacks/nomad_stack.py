@@ -9,7 +9,12 @@ from cdktf_cdktf_provider_nomad.provider import NomadProvider
 from constructs import Construct
 
 from hashistack.nomad import bootstrap
-from hashistack.nomad.agent_config import AgentConfig, AgentConsulBlock, AgentVaultBlock
+from hashistack.nomad.agent_config import (
+    CONSUL_IDENTITY,
+    AgentConfig,
+    AgentConsulBlock,
+    AgentVaultBlock,
+)
 from hashistack.nomad.job import NomadJob
 from hashistack.nomad.jobspec import (
     Check,
@@ -20,6 +25,8 @@ from hashistack.nomad.jobspec import (
     Service,
     Task,
     Upstream,
+    secret_env_template,
+    secret_field_template,
 )
 from hashistack.nomad.vault_agent import (
     AgentTemplate,
@@ -46,7 +53,11 @@ class NomadStack(TerraformStack):
         super().__init__(scope, name)
         n = env.nomad
         NomadProvider(
-            self, "nomad", address=n.address, region=n.region, ca_file=n.tls.ca_file,
+            self,
+            "nomad",
+            address=n.address,
+            region=n.region,
+            ca_file=n.tls.ca_file,
             skip_verify=n.tls.skip_verify or None,
         )
         backends.configure(self, env.backend, name)
@@ -61,8 +72,9 @@ class NomadStack(TerraformStack):
             job = NomadJob(self, f"job-{app.name}", job=_app_job(env, app, ports))
             if app.secrets:
                 role = vault.app_roles.get(app.name) if wi else None
-                job.use_secret(vault.kv, app.name, app.secrets,
-                               policy=vault.app_policies[app.name], role=role)
+                job.use_secret(
+                    vault.kv, app.name, app.secrets, policy=vault.app_policies[app.name], role=role
+                )
             self.jobs[app.name] = job
             if app.name in vault.agent_roles:
                 self._vault_agent(env, app, vault)
@@ -79,29 +91,39 @@ class NomadStack(TerraformStack):
             address=v.address,
             jwt_auth_backend_path=v.workload_identity.path if wi else None,
             create_from_role=None if wi else v.token_role.name,
-            ca_file=v.tls.ca_file, tls_server_name=v.tls.server_name,
+            ca_file=v.tls.ca_file,
+            tls_server_name=v.tls.server_name,
             namespace=v.namespace,
         )
         consul_url = urlsplit(c.address)
         consul_block = AgentConsulBlock(
-            address=consul_url.netloc, ssl=consul_url.scheme == "https",
+            address=consul_url.netloc,
+            ssl=consul_url.scheme == "https",
             ca_file=c.tls.ca_file,
-            service_identity=None if not wi else AgentConsulBlock.service_identity,
-            task_identity=None if not wi else AgentConsulBlock.task_identity,
+            service_identity=CONSUL_IDENTITY if wi else None,
+            task_identity=CONSUL_IDENTITY if wi else None,
         )
         for role in ("server", "client"):
             config = AgentConfig(
-                role=role, datacenter=n.datacenters[0], region=n.region,
-                vault=vault_block, consul=consul_block,
+                role=role,
+                datacenter=n.datacenters[0],
+                region=n.region,
+                vault=vault_block,
+                consul=consul_block,
             )
             self.rendered[f"nomad-{role}.hcl"] = config.to_hcl()
 
     def _bootstrap(self, env: Environment) -> None:
         tr, cert = env.vault.token_role, env.vault.cert_auth
         self.rendered["nomad-startup.sh"] = bootstrap.startup_script(
-            vault_addr=env.vault.address, client_cert=STARTUP_CERT, client_key=STARTUP_KEY,
-            ca_cert=env.vault.tls.ca_file, cert_role=cert.role, cert_auth_path=cert.path,
-            token_policies=(tr.server_policy,), period=tr.period,
+            vault_addr=env.vault.address,
+            client_cert=STARTUP_CERT,
+            client_key=STARTUP_KEY,
+            ca_cert=env.vault.tls.ca_file,
+            cert_role=cert.role,
+            cert_auth_path=cert.path,
+            token_policies=(tr.server_policy,),
+            period=tr.period,
         )
         self.rendered["nomad.service"] = bootstrap.systemd_unit(script_path=STARTUP_SCRIPT)
 
@@ -118,16 +140,25 @@ class NomadStack(TerraformStack):
             sinks=(FileSink(path=f"/run/vault-agent/{app.name}/token", mode=0o600),),
         )
         tls = VaultTLS(ca_cert=v.tls.ca_file) if v.tls.ca_file else None
-        data = _env_template(vault.kv.data_path(app.name), app.secrets)
+        data = secret_env_template(vault.kv.data_path(app.name), app.secrets)
         self.rendered[f"vault-agent-{app.name}.hcl"] = VaultAgentConfig(
-            vault_address=v.address, auto_auth=auto_auth, tls=tls,
-            templates=[AgentTemplate(destination=f"/etc/secrets/{app.name}.env",
-                                     contents=data, perms="0600")],
+            vault_address=v.address,
+            auto_auth=auto_auth,
+            tls=tls,
+            templates=[
+                AgentTemplate(
+                    destination=f"/etc/secrets/{app.name}.env", contents=data, perms="0600"
+                )
+            ],
         ).to_hcl()
         self.rendered[f"vault-agent-{app.name}-exec.hcl"] = VaultAgentConfig(
-            vault_address=v.address, auto_auth=auto_auth, tls=tls,
+            vault_address=v.address,
+            auto_auth=auto_auth,
+            tls=tls,
             env_templates=[
-                EnvTemplate(name=var, contents=_field(vault.kv.data_path(app.name), key))
+                EnvTemplate(
+                    name=var, contents=secret_field_template(vault.kv.data_path(app.name), key)
+                )
                 for var, key in sorted(app.secrets.items())
             ],
             exec=Exec(command=[f"/usr/local/bin/{app.name}"]),
@@ -138,25 +169,21 @@ def _app_job(env: Environment, app: App, ports: dict[str, int]) -> Job:
     upstreams = [Upstream(destination_name=u, local_bind_port=ports[u]) for u in app.upstreams]
     task = Task(name=app.name, driver="docker", config={"image": app.image, "ports": ["http"]})
     service = Service(
-        name=app.name, port="http",
+        name=app.name,
+        port="http",
         checks=[Check(type="http", path=app.health_path, name=f"{app.name}-health")],
         connect=Connect(upstreams=upstreams),
     )
     group = Group(
-        name=app.name, count=app.count, tasks=[task], services=[service],
+        name=app.name,
+        count=app.count,
+        tasks=[task],
+        services=[service],
         network=Network(mode="bridge", ports={"http": app.port}),
     )
-    return Job(name=app.name, datacenters=list(env.nomad.datacenters), region=env.nomad.region,
-               groups=[group])
-
-
-def _env_template(path: str, env: dict[str, str]) -> str:
-    from hashistack.nomad.jobspec import secret_env_template
-
-    return secret_env_template(path, env)
-
-
-def _field(path: str, key: str) -> str:
-    from hashistack.nomad.jobspec import secret_field_template
-
-    return secret_field_template(path, key)
+    return Job(
+        name=app.name,
+        datacenters=list(env.nomad.datacenters),
+        region=env.nomad.region,
+        groups=[group],
+    )

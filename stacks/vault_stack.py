@@ -17,8 +17,8 @@ from hashistack.vault import (
     PkiHierarchy,
     TokenRole,
     VaultPolicy,
+    presets,
 )
-from hashistack.vault import presets
 from hashistack.vault.cert_auth import read_ca_pem
 from stacks import backends
 from stacks.config import Environment
@@ -37,16 +37,24 @@ class VaultStack(TerraformStack):
         self.env = env
         v = env.vault
         VaultProvider(
-            self, "vault", address=v.address, namespace=v.namespace,
-            ca_cert_file=v.tls.ca_file, skip_tls_verify=v.tls.skip_verify or None,
+            self,
+            "vault",
+            address=v.address,
+            namespace=v.namespace,
+            ca_cert_file=v.tls.ca_file,
+            skip_tls_verify=v.tls.skip_verify or None,
             tls_server_name=v.tls.server_name,
         )
         backends.configure(self, env.backend, name)
 
         if env.audit_enabled:
             AuditDevice(
-                self, "audit", type=v.audit.type, file_path=v.audit.file_path,
-                socket_address=v.audit.socket_address, socket_type=v.audit.socket_type,
+                self,
+                "audit",
+                type=v.audit.type,
+                file_path=v.audit.file_path,
+                socket_address=v.audit.socket_address,
+                socket_type=v.audit.socket_type,
             )
 
         self.kv = KvV2(self, "kv", path=v.kv_mount, create_mount=env.kv_create_mount)
@@ -59,21 +67,32 @@ class VaultStack(TerraformStack):
         }
 
         self.pki = PkiHierarchy(
-            self, "pki", root_path=v.pki.root_path, intermediate_path=v.pki.intermediate_path,
-            common_name=v.pki.common_name, root_ttl=v.pki.root_ttl,
+            self,
+            "pki",
+            root_path=v.pki.root_path,
+            intermediate_path=v.pki.intermediate_path,
+            common_name=v.pki.common_name,
+            root_ttl=v.pki.root_ttl,
             intermediate_ttl=env.consul.connect_ca.intermediate_cert_ttl,
-            key_type=v.pki.key_type, key_bits=v.pki.key_bits,
+            key_type=v.pki.key_type,
+            key_bits=v.pki.key_bits,
         )
         self.connect_ca_policy = VaultPolicy(
-            self, "policy-connect-ca", name=CONNECT_CA_ROLE,
+            self,
+            "policy-connect-ca",
+            name=CONNECT_CA_ROLE,
             document=self.pki.connect_ca_policy(),
         )
 
         self.approle = AppRoleBackend(self, "approle", path=v.agent_approle.path)
         # Consul's CA provider logs in itself and renews; a periodic token.
         self.connect_ca_login = AppRole(
-            self, "approle-connect-ca", backend=self.approle, role=CONNECT_CA_ROLE,
-            token_policies=[CONNECT_CA_ROLE], token_period=env.consul.connect_ca.token_period,
+            self,
+            "approle-connect-ca",
+            backend=self.approle,
+            role=CONNECT_CA_ROLE,
+            token_policies=[CONNECT_CA_ROLE],
+            token_period=env.consul.connect_ca.token_period,
         )
         self.agent_roles = {}
         if v.agent_approle.enabled:
@@ -81,7 +100,9 @@ class VaultStack(TerraformStack):
                 if not app.secrets:
                     continue
                 self.agent_roles[app.name] = AppRole(
-                    self, f"approle-agent-{app.name}", backend=self.approle,
+                    self,
+                    f"approle-agent-{app.name}",
+                    backend=self.approle,
                     role=f"{v.agent_approle.role}-{app.name}",
                     token_policies=[app_policy_name(app.name)],
                     token_ttl=v.agent_approle.token_ttl,
@@ -100,29 +121,46 @@ class VaultStack(TerraformStack):
         # A deploy-machine path, like the providers' CA files: read at plan time.
         ca_pem = Fn.file(wi.jwks_ca_file) if wi.jwks_ca_file else wi.jwks_ca_pem
         self.workload_identity = NomadWorkloadIdentity(
-            self, "workload-identity", jwks_url=env.jwks_url, path=wi.path, role=wi.role,
-            policy=wi.policy, audience=wi.audience, token_period=wi.token_period,
-            kv_mount=env.vault.kv_mount, jwks_ca_pem=ca_pem,
+            self,
+            "workload-identity",
+            jwks_url=env.jwks_url,
+            path=wi.path,
+            role=wi.role,
+            policy=wi.policy,
+            audience=wi.audience,
+            token_period=wi.token_period,
+            kv_mount=env.vault.kv_mount,
+            jwks_ca_pem=ca_pem,
         )
         for app in self.app_policies:
             self.workload_identity.add_job_role(
-                app_policy_name(app), job=app, policies=[app_policy_name(app)],
+                app_policy_name(app),
+                job=app,
+                policies=[app_policy_name(app)],
             )
             self.app_roles[app] = app_policy_name(app)
 
     def _legacy(self, env: Environment) -> None:
         tr, cert = env.vault.token_role, env.vault.cert_auth
         self.server_policy = VaultPolicy(
-            self, "policy-nomad-server", name=tr.server_policy,
+            self,
+            "policy-nomad-server",
+            name=tr.server_policy,
             document=presets.nomad_server(tr.name),
         )
         self.token_role = TokenRole(
-            self, "token-role", name=tr.name, server_policy=tr.server_policy,
+            self,
+            "token-role",
+            name=tr.name,
+            server_policy=tr.server_policy,
             allowed_policies=[p.name for p in self.app_policies.values()],
-            period=tr.period, orphan=tr.orphan,
+            period=tr.period,
+            orphan=tr.orphan,
         )
         self.startup_policy = VaultPolicy(
-            self, "policy-nomad-startup", name=cert.startup_policy,
+            self,
+            "policy-nomad-startup",
+            name=cert.startup_policy,
             document=presets.nomad_startup(),
         )
         pem = read_ca_pem(cert.ca_pem_file) if cert.ca_pem_file else cert.ca_pem
@@ -133,8 +171,12 @@ class VaultStack(TerraformStack):
             )
         backend = CertAuthBackend(self, "cert-auth", path=cert.path)
         self.cert_role = CertAuthRole(
-            self, "cert-role", backend=backend, name=cert.role, certificate=pem,
-            token_policies=[cert.startup_policy, tr.server_policy], token_ttl=cert.token_ttl,
+            self,
+            "cert-role",
+            backend=backend,
+            name=cert.role,
+            certificate=pem,
+            token_policies=[cert.startup_policy, tr.server_policy],
+            token_ttl=cert.token_ttl,
             allowed_common_names=cert.allowed_common_names,
         )
-

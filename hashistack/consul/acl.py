@@ -25,12 +25,18 @@ class NomadAgentPolicies(Construct):
     def __init__(self, scope: Construct, id: str, *, prefix: str = "nomad") -> None:
         super().__init__(scope, id)
         self.server = AclPolicy(
-            self, "server", name=f"{prefix}-server",
-            description="Nomad servers (hashistack)", rules=acl_rules.nomad_agent_rules(server=True),
+            self,
+            "server",
+            name=f"{prefix}-server",
+            description="Nomad servers (hashistack)",
+            rules=acl_rules.nomad_agent_rules(server=True),
         )
         self.client = AclPolicy(
-            self, "client", name=f"{prefix}-client",
-            description="Nomad clients (hashistack)", rules=acl_rules.nomad_agent_rules(server=False),
+            self,
+            "client",
+            name=f"{prefix}-client",
+            description="Nomad clients (hashistack)",
+            rules=acl_rules.nomad_agent_rules(server=False),
         )
 
 
@@ -72,28 +78,43 @@ class NomadWorkloadAuth(Construct):
             config["JWKSCACert"] = jwks_ca_pem
         # No MaxTokenTTL: the docs say it "should never" be set for Nomad.
         self.method = AclAuthMethod(
-            self, "method", name=name, type="jwt", display_name="Nomad workloads",
+            self,
+            "method",
+            name=name,
+            type="jwt",
+            display_name="Nomad workloads",
             description="Nomad workload identities (hashistack)",
             config_json=json.dumps(config, sort_keys=True),
         )
         self.name = name
         AclBindingRule(
-            self, "services", auth_method=self.method.name, bind_type="service",
-            bind_name="${value.nomad_service}", selector='"nomad_service" in value',
+            self,
+            "services",
+            auth_method=self.method.name,
+            bind_type="service",
+            bind_name="${value.nomad_service}",
+            selector='"nomad_service" in value',
             description="Nomad services get their own service identity",
         )
         AclBindingRule(
-            self, "tasks", auth_method=self.method.name, bind_type="role",
+            self,
+            "tasks",
+            auth_method=self.method.name,
+            bind_type="role",
             bind_name="nomad-tasks-${value.nomad_namespace}",
             selector='"nomad_service" not in value',
             description="Nomad tasks get the nomad-tasks-<namespace> role",
         )
         self.task_policy = AclPolicy(
-            self, "task-policy", name="nomad-tasks", rules=acl_rules.nomad_task_rules(),
+            self,
+            "task-policy",
+            name="nomad-tasks",
+            rules=acl_rules.nomad_task_rules(),
             description="Nomad tasks: read KV and the service catalog (hashistack)",
         )
         self.roles = {
-            ns: AclRole(self, f"role-{ns}", name=f"nomad-tasks-{ns}",
-                        policies=[self.task_policy.id])
+            ns: AclRole(
+                self, f"role-{ns}", name=f"nomad-tasks-{ns}", policies=[self.task_policy.id]
+            )
             for ns in namespaces
         }

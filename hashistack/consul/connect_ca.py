@@ -40,7 +40,8 @@ class ConnectCa(Construct):
         super().__init__(scope, id)
         if token is not None and not is_token(token):
             raise ConstructError(
-                self, "token must be a Terraform reference, never a literal: it would be "
+                self,
+                "token must be a Terraform reference, never a literal: it would be "
                 "written into the synthesized JSON",
             )
         for attr in ("root_path", "intermediate_path", "root_ttl", "intermediate_ttl"):
@@ -68,7 +69,10 @@ class ConnectCa(Construct):
         if token is not None:
             body["Token"] = token
         self.resource = CertificateAuthority(
-            self, "ca", connect_provider="vault", config_json=json.dumps(body, sort_keys=True),
+            self,
+            "ca",
+            connect_provider="vault",
+            config_json=json.dumps(body, sort_keys=True),
         )
         if prevent_destroy:
             self.resource.add_override("lifecycle.prevent_destroy", True)

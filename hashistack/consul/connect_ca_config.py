@@ -27,24 +27,31 @@ def ttl_problems(
     if root_s < int_s:
         out.append(
             f"RootCertTTL {root} < IntermediateCertTTL {intermediate}: Consul requires "
-            "\"root cert TTL ... greater than intermediate cert ttl\""
+            '"root cert TTL ... greater than intermediate cert ttl"'
         )
     if leaf_s < HOUR:
-        out.append(f"LeafCertTTL {leaf}: Consul requires \"leaf cert TTL must be greater or "
-                   "equal than 1h0m0s\"")
+        out.append(
+            f'LeafCertTTL {leaf}: Consul requires "leaf cert TTL must be greater or '
+            'equal than 1h0m0s"'
+        )
     if leaf_s > MAX_LEAF:
-        out.append(f"LeafCertTTL {leaf}: Consul requires \"leaf cert TTL must be less than "
-                   "8760h0m0s\"")
+        out.append(
+            f'LeafCertTTL {leaf}: Consul requires "leaf cert TTL must be less than 8760h0m0s"'
+        )
     if int_s < 3 * HOUR:
-        out.append(f"IntermediateCertTTL {intermediate}: Consul requires \"Intermediate Cert "
-                   "TTL must be greater or equal than 3h\"")
+        out.append(
+            f'IntermediateCertTTL {intermediate}: Consul requires "Intermediate Cert '
+            'TTL must be greater or equal than 3h"'
+        )
     if int_s < 3 * leaf_s:
         out.append(
-            f"IntermediateCertTTL {intermediate}: Consul requires \"Intermediate Cert TTL must "
-            f"be greater or equal than 3 * LeafCertTTL (>={format_hours(3 * leaf_s)})\""
+            f'IntermediateCertTTL {intermediate}: Consul requires "Intermediate Cert TTL must '
+            f'be greater or equal than 3 * LeafCertTTL (>={format_hours(3 * leaf_s)})"'
         )
     if key_type not in KEY_BITS:
-        out.append(f"PrivateKeyType {key_type!r}: \"private key type must be either 'ec' or 'rsa'\"")
+        out.append(
+            f"PrivateKeyType {key_type!r}: \"private key type must be either 'ec' or 'rsa'\""
+        )
     elif key_bits not in KEY_BITS[key_type]:
         allowed = ", ".join(map(str, KEY_BITS[key_type]))
         out.append(f"PrivateKeyBits {key_bits}: {key_type} keys must be one of ({allowed}) bits")
@@ -98,19 +105,26 @@ class VaultCaConfig:
 
     def problems(self) -> list[str]:
         out = ttl_problems(
-            self.leaf_cert_ttl, self.intermediate_cert_ttl, self.root_cert_ttl,
-            self.private_key_type, self.private_key_bits,
+            self.leaf_cert_ttl,
+            self.intermediate_cert_ttl,
+            self.root_cert_ttl,
+            self.private_key_type,
+            self.private_key_bits,
         )
         if not self.root_pki_path or not self.intermediate_pki_path:
             out.append("RootPKIPath and IntermediatePKIPath are required (the PKI mounts)")
         elif self.root_pki_path.strip("/") == self.intermediate_pki_path.strip("/"):
             out.append("RootPKIPath and IntermediatePKIPath must differ")
         if (self.auth_method is None) == (self.token is None):
-            out.append("give exactly one of an AuthMethod or a token reference: Consul says "
-                       "\"You must either provide a token or configure an auth method\"")
+            out.append(
+                "give exactly one of an AuthMethod or a token reference: Consul says "
+                '"You must either provide a token or configure an auth method"'
+            )
         if self.token is not None and "${" not in self.token:
-            out.append("Token must be a Terraform reference (e.g. vault_token.x.client_token), "
-                       "never a literal: it would be written into the synthesized JSON")
+            out.append(
+                "Token must be a Terraform reference (e.g. vault_token.x.client_token), "
+                "never a literal: it would be written into the synthesized JSON"
+            )
         return out
 
     def to_json(self) -> dict[str, Any]:

@@ -19,7 +19,9 @@ class DefaultDeny(Construct):
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         self.resource = ConfigEntryServiceIntentions(
-            self, "intentions", name="*",
+            self,
+            "intentions",
+            name="*",
             sources=[ConfigEntryServiceIntentionsSources(name="*", action="deny")],
         )
 
@@ -37,7 +39,9 @@ class ServiceIntentions(Construct):
             raise ConstructError(self, f"no sources for {destination!r}: default deny covers it")
         self.destination = destination
         self.resource = ConfigEntryServiceIntentions(
-            self, "intentions", name=destination,
+            self,
+            "intentions",
+            name=destination,
             sources=[
                 ConfigEntryServiceIntentionsSources(name=s, action="allow")
                 for s in sorted(set(allow_from))

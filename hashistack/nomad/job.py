@@ -25,7 +25,10 @@ class NomadJob(Construct):
         self.job = job
         self._policies: dict[tuple[str, str], list] = {}
         self.resource = _JobResource(
-            self, "job", jobspec=lazy_string(job.to_hcl), purge_on_destroy=False,
+            self,
+            "job",
+            jobspec=lazy_string(job.to_hcl),
+            purge_on_destroy=False,
             deregister_on_destroy=True,
         )
         add_validation(self, self._templates_are_granted)
@@ -36,8 +39,9 @@ class NomadJob(Construct):
 
     def task(self, name: str | None = None) -> tuple[str, Task]:
         """(group name, task): the named task, or the job's only task."""
-        found = [(g.name, t) for g in self.job.groups for t in g.tasks
-                 if name is None or t.name == name]
+        found = [
+            (g.name, t) for g in self.job.groups for t in g.tasks if name is None or t.name == name
+        ]
         if len(found) != 1:
             what = f"task {name!r}" if name else "a single task (pass task=...)"
             raise ConstructError(self, f"job {self.job.name!r} has no {what}")
@@ -80,5 +84,7 @@ class NomadJob(Construct):
             acl = Acl.from_policies([p.document for p in policies])
             if not acl.allows(read.path, "read"):
                 names = ", ".join(p.name for p in policies) or "none"
-                yield (f"task {read.group}/{read.task} template {read.destination} reads "
-                       f"{read.path}, which its policies ({names}) do not allow")
+                yield (
+                    f"task {read.group}/{read.task} template {read.destination} reads "
+                    f"{read.path}, which its policies ({names}) do not allow"
+                )

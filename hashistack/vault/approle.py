@@ -17,7 +17,10 @@ class AppRoleBackend(Construct):
         super().__init__(scope, id)
         self.path = path
         self.resource = AuthBackend(
-            self, "backend", type="approle", path=path,
+            self,
+            "backend",
+            type="approle",
+            path=path,
             description="AppRole logins for agents (hashistack)",
         )
 
@@ -45,15 +48,21 @@ class AppRole(Construct):
         if not token_policies:
             raise ConstructError(self, "token_policies is empty: the login would grant nothing")
         if token_period is None and seconds(token_ttl) > seconds(token_max_ttl):
-            raise ConstructError(self, f"token_ttl {token_ttl} exceeds token_max_ttl {token_max_ttl}")
+            raise ConstructError(
+                self, f"token_ttl {token_ttl} exceeds token_max_ttl {token_max_ttl}"
+            )
         self.backend = backend
         self.role = role
         self.token_policies = list(token_policies)
         self.resource = ApproleAuthBackendRole(
-            self, "role", backend=backend.resource.path, role_name=role,
+            self,
+            "role",
+            backend=backend.resource.path,
+            role_name=role,
             token_policies=self.token_policies,
             token_ttl=None if token_period else seconds(token_ttl),
             token_max_ttl=None if token_period else seconds(token_max_ttl),
             token_period=seconds(token_period) if token_period else None,
-            secret_id_ttl=seconds(secret_id_ttl), bind_secret_id=True,
+            secret_id_ttl=seconds(secret_id_ttl),
+            bind_secret_id=True,
         )

@@ -36,7 +36,10 @@ class CertAuthBackend(Construct):
         super().__init__(scope, id)
         self.path = path
         self.resource = AuthBackend(
-            self, "backend", type="cert", path=path,
+            self,
+            "backend",
+            type="cert",
+            path=path,
             description="TLS certificate logins (hashistack)",
         )
 

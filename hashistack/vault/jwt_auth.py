@@ -51,13 +51,21 @@ class NomadWorkloadIdentity(Construct):
         self.audience = audience
         self.token_period = token_period
         self.backend = JwtAuthBackend(
-            self, "backend", path=path, type="jwt", jwks_url=jwks_url,
-            jwks_ca_pem=jwks_ca_pem, jwt_supported_algs=["RS256", "EdDSA"],
-            default_role=role, description="Nomad workload identities (hashistack)",
+            self,
+            "backend",
+            path=path,
+            type="jwt",
+            jwks_url=jwks_url,
+            jwks_ca_pem=jwks_ca_pem,
+            jwt_supported_algs=["RS256", "EdDSA"],
+            default_role=role,
+            description="Nomad workload identities (hashistack)",
         )
         self.accessor = self.backend.accessor
         self.policy = VaultPolicy(
-            self, "policy", name=policy,
+            self,
+            "policy",
+            name=policy,
             document=presets.nomad_workloads(self.accessor, kv_mount=kv_mount),
         )
         self.role_name = role
@@ -71,7 +79,9 @@ class NomadWorkloadIdentity(Construct):
         if not policies:
             raise ConstructError(self, f"role {name!r}: policies is empty")
         role = self._role(
-            f"role-{name}", name, list(policies),
+            f"role-{name}",
+            name,
+            list(policies),
             bound_claims={"nomad_namespace": namespace, "nomad_job_id": job},
         )
         self.job_roles[name] = role
@@ -83,10 +93,18 @@ class NomadWorkloadIdentity(Construct):
         # token_explicit_max_ttl "must be set to 0" (NMD integrations/vault/acl.mdx):
         # Nomad renews these tokens for the life of the task.
         return JwtAuthBackendRole(
-            self, id, backend=self.backend.path, role_name=name, role_type="jwt",
-            bound_audiences=[self.audience], bound_claims=dict(bound_claims or {}) or None,
-            user_claim="/nomad_job_id", user_claim_json_pointer=True,
-            claim_mappings=dict(CLAIM_MAPPINGS), token_type="service",
-            token_policies=policies, token_period=seconds(self.token_period),
+            self,
+            id,
+            backend=self.backend.path,
+            role_name=name,
+            role_type="jwt",
+            bound_audiences=[self.audience],
+            bound_claims=dict(bound_claims or {}) or None,
+            user_claim="/nomad_job_id",
+            user_claim_json_pointer=True,
+            claim_mappings=dict(CLAIM_MAPPINGS),
+            token_type="service",
+            token_policies=policies,
+            token_period=seconds(self.token_period),
             token_explicit_max_ttl=0,
         )

@@ -32,7 +32,11 @@ class KvV2(Construct):
         self.mount = None
         if create_mount:
             self.mount = Mount(
-                self, "mount", path=path, type="kv", options={"version": "2"},
+                self,
+                "mount",
+                path=path,
+                type="kv",
+                options={"version": "2"},
                 description="KV v2 secrets for Nomad workloads (hashistack)",
             )
             if max_versions is not None:

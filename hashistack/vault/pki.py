@@ -39,7 +39,8 @@ class PkiHierarchy(Construct):
             raise ConstructError(self, "root_path and intermediate_path must differ")
         if seconds(intermediate_ttl) > seconds(root_ttl):
             raise ConstructError(
-                self, f"intermediate_ttl {intermediate_ttl} exceeds root_ttl {root_ttl}: "
+                self,
+                f"intermediate_ttl {intermediate_ttl} exceeds root_ttl {root_ttl}: "
                 "Vault cannot sign an intermediate that outlives its root",
             )
         self.root_path = root_path
@@ -48,19 +49,30 @@ class PkiHierarchy(Construct):
         self.intermediate_ttl = intermediate_ttl
         # A mount's max lease TTL caps every certificate it issues or signs.
         self.root_mount = Mount(
-            self, "root", path=root_path, type="pki",
+            self,
+            "root",
+            path=root_path,
+            type="pki",
             description="Consul Connect root CA (hashistack)",
             max_lease_ttl_seconds=seconds(root_ttl),
         )
         self.intermediate_mount = Mount(
-            self, "intermediate", path=intermediate_path, type="pki",
+            self,
+            "intermediate",
+            path=intermediate_path,
+            type="pki",
             description="Consul Connect intermediate CA, managed by Consul (hashistack)",
             max_lease_ttl_seconds=seconds(intermediate_ttl),
         )
         self.root_cert = PkiSecretBackendRootCert(
-            self, "root-ca", backend=self.root_mount.path, type="internal",
-            common_name=common_name, ttl=str(seconds(root_ttl)),
-            key_type=key_type, key_bits=key_bits,
+            self,
+            "root-ca",
+            backend=self.root_mount.path,
+            type="internal",
+            common_name=common_name,
+            ttl=str(seconds(root_ttl)),
+            key_type=key_type,
+            key_bits=key_bits,
         )
 
     def connect_ca_policy(self) -> PolicyDocument:

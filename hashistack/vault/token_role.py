@@ -48,7 +48,8 @@ class TokenRole(Construct):
             raise ConstructError(self, "token_period must be positive (Nomad suggests 72h)")
         if server_policy in allowed_policies:
             raise ConstructError(
-                self, f"{server_policy!r} must not be an allowed policy: task tokens "
+                self,
+                f"{server_policy!r} must not be an allowed policy: task tokens "
                 "would get the Nomad server's own rights",
             )
         self.name = name

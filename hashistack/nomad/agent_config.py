@@ -1,0 +1,339 @@
+"""Nomad agent configuration (server or client), rendered through `hashistack.hcl`.
+
+Names follow Nomad's configuration/*.mdx. Each role gets only the fields the
+docs list for it ("Parameters for Nomad Clients" / "... Servers"); Nomad
+would ignore the others, but a config that says only what applies is easier
+to review. Tokens are never part of the model (see `AgentVaultBlock`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from hashistack.durations import seconds
+from hashistack.hcl import Block, block, render
+
+ROLES = ("server", "client")
+WORKFLOWS = ("workload-identity", "token")
+_ADDR = re.compile(r"^[^\s/]+:\d{1,5}$")
+
+
+def _text(value: str | None, what: str) -> None:
+    if value is not None and (not isinstance(value, str) or not value or "\n" in value):
+        raise ValueError(f"{what} must be a non-empty single-line string, got {value!r}")
+
+
+def _ttl(value: str | None, what: str) -> None:
+    if value is None:
+        return
+    try:
+        seconds(value)
+    except ValueError as err:
+        raise ValueError(f"{what}: {err}") from None
+
+
+def _role(role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+
+
+@dataclass(frozen=True)
+class WorkloadIdentity:
+    """An `identity`-shaped block: `default_identity`, `service_identity`, `task_identity`."""
+
+    aud: Sequence[str]
+    ttl: str = "1h"
+    env: bool | None = None
+    file: bool | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.aud, str) or not self.aud:
+            raise ValueError("WorkloadIdentity.aud must be a non-empty list of audiences")
+        object.__setattr__(self, "aud", tuple(self.aud))
+        for a in self.aud:
+            _text(a, "WorkloadIdentity.aud entry")
+        _ttl(self.ttl, "WorkloadIdentity.ttl")
+
+    def block(self, name: str) -> Block:
+        return block(name, aud=list(self.aud), ttl=self.ttl, env=self.env, file=self.file)
+
+
+VAULT_IDENTITY = WorkloadIdentity(aud=("vault.io",), ttl="1h")
+CONSUL_IDENTITY = WorkloadIdentity(aud=("consul.io",), ttl="1h")
+
+
+@dataclass(frozen=True)
+class AgentVaultBlock:
+    """The agent `vault {}` block (configuration/vault.mdx).
+
+    Two workflows:
+
+    * ``"workload-identity"`` (Nomad 1.7+, the default): servers sign task
+      JWTs (`default_identity`, aud "vault.io"); clients log in to Vault at
+      `jwt_auth_backend_path` ("jwt-nomad"). `create_from_role` is a client
+      setting here.
+    * ``"token"`` (legacy, Nomad <= 1.9; removed in 1.10): servers derive task
+      tokens from `create_from_role` ("nomad-cluster") with their own periodic
+      token. That token is never written to the file and there is no field
+      for it: servers read it from the ``VAULT_TOKEN`` environment variable
+      at start (see `hashistack.nomad.bootstrap`), and a SIGHUP reloads it.
+    """
+
+    workflow: str = "workload-identity"
+    enabled: bool = True
+    address: str = "https://vault.service.consul:8200"
+    namespace: str | None = None
+    create_from_role: str | None = None
+    # Workload identity only.
+    jwt_auth_backend_path: str | None = None
+    default_identity: WorkloadIdentity | None = None
+    # Token workflow only.
+    task_token_ttl: str | None = None
+    allow_unauthenticated: bool | None = None
+    # TLS towards Vault.
+    ca_file: str | None = None
+    ca_path: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    tls_server_name: str | None = None
+    tls_skip_verify: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.workflow not in WORKFLOWS:
+            raise ValueError(f"AgentVaultBlock.workflow must be one of {WORKFLOWS}")
+        url = urlparse(self.address) if isinstance(self.address, str) else None
+        # vault.mdx: "must include the protocol, host/ip, and port".
+        if url is None or url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(
+                f"AgentVaultBlock.address {self.address!r} must look like https://host:8200"
+            )
+        for name in ("namespace", "create_from_role", "jwt_auth_backend_path", "ca_file",
+                     "ca_path", "cert_file", "key_file", "tls_server_name"):
+            _text(getattr(self, name), f"AgentVaultBlock.{name}")
+        if self.key_file is not None and self.cert_file is None:
+            raise ValueError("AgentVaultBlock.key_file requires cert_file (vault.mdx)")
+        _ttl(self.task_token_ttl, "AgentVaultBlock.task_token_ttl")
+        if self.workflow == "workload-identity":
+            for name in ("task_token_ttl", "allow_unauthenticated"):
+                if getattr(self, name) is not None:
+                    raise ValueError(
+                        f"AgentVaultBlock.{name} belongs to the token workflow only "
+                        "(removed in Nomad 1.10)"
+                    )
+            if self.jwt_auth_backend_path is None:
+                object.__setattr__(self, "jwt_auth_backend_path", "jwt-nomad")
+            if self.default_identity is None:
+                object.__setattr__(self, "default_identity", VAULT_IDENTITY)
+        else:
+            for name in ("jwt_auth_backend_path", "default_identity"):
+                if getattr(self, name) is not None:
+                    raise ValueError(
+                        f"AgentVaultBlock.{name} belongs to the workload-identity workflow only"
+                    )
+            if self.create_from_role is None:
+                object.__setattr__(self, "create_from_role", "nomad-cluster")
+
+    def _tls(self) -> dict:
+        return {
+            "ca_file": self.ca_file,
+            "ca_path": self.ca_path,
+            "cert_file": self.cert_file,
+            "key_file": self.key_file,
+            "tls_server_name": self.tls_server_name,
+            "tls_skip_verify": self.tls_skip_verify,
+        }
+
+    def block(self, role: str) -> Block:
+        _role(role)
+        if self.workflow == "workload-identity":
+            if role == "server":
+                assert self.default_identity is not None
+                return block(
+                    "vault",
+                    blocks=[self.default_identity.block("default_identity")],
+                    enabled=self.enabled,
+                )
+            return block(
+                "vault",
+                enabled=self.enabled,
+                address=self.address,
+                jwt_auth_backend_path=self.jwt_auth_backend_path,
+                create_from_role=self.create_from_role,
+                namespace=self.namespace,
+                **self._tls(),
+            )
+        if role == "server":
+            return block(
+                "vault",
+                enabled=self.enabled,
+                address=self.address,
+                create_from_role=self.create_from_role,
+                task_token_ttl=self.task_token_ttl,
+                allow_unauthenticated=self.allow_unauthenticated,
+                namespace=self.namespace,
+                **self._tls(),
+            )
+        # Clients never hold the server token; they only need to reach Vault.
+        return block(
+            "vault", enabled=self.enabled, address=self.address, namespace=self.namespace,
+            **self._tls(),
+        )
+
+
+@dataclass(frozen=True)
+class AgentConsulBlock:
+    """The agent `consul {}` block (configuration/consul.mdx).
+
+    No `token` field: agents take their Consul token from
+    ``CONSUL_HTTP_TOKEN`` at run time. `service_identity` / `task_identity`
+    (servers, workload identity) default to the docs' recommended blocks; set
+    them to None for the token workflow.
+    """
+
+    address: str = "127.0.0.1:8500"
+    auto_advertise: bool = True
+    client_auto_join: bool = True
+    server_auto_join: bool = True
+    ssl: bool = False
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    grpc_address: str | None = None
+    grpc_ca_file: str | None = None
+    service_identity: WorkloadIdentity | None = CONSUL_IDENTITY
+    task_identity: WorkloadIdentity | None = CONSUL_IDENTITY
+
+    def __post_init__(self) -> None:
+        for name in ("address", "grpc_address"):
+            value = getattr(self, name)
+            if value is not None and not (
+                isinstance(value, str) and (_ADDR.match(value) or value.startswith("unix://"))
+            ):
+                raise ValueError(f"AgentConsulBlock.{name} {value!r} must be host:port")
+        for name in ("ca_file", "cert_file", "key_file", "grpc_ca_file"):
+            _text(getattr(self, name), f"AgentConsulBlock.{name}")
+        # consul.mdx: cert_file and key_file need each other.
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("AgentConsulBlock.cert_file and key_file must be set together")
+        si = self.service_identity
+        if si is not None and (si.env is not None or si.file is not None):
+            raise ValueError("AgentConsulBlock.service_identity: Nomad ignores env and file here")
+
+    def block(self, role: str) -> Block:
+        _role(role)
+        common = {
+            "address": self.address,
+            "auto_advertise": self.auto_advertise,
+            "ssl": self.ssl,
+            "ca_file": self.ca_file,
+            "cert_file": self.cert_file,
+            "key_file": self.key_file,
+        }
+        if role == "client":
+            return block(
+                "consul",
+                **common,
+                client_auto_join=self.client_auto_join,
+                grpc_address=self.grpc_address,
+                grpc_ca_file=self.grpc_ca_file,
+            )
+        identities = [
+            ident.block(name)
+            for name, ident in (("service_identity", self.service_identity),
+                                ("task_identity", self.task_identity))
+            if ident is not None
+        ]
+        return block("consul", blocks=identities, **common, server_auto_join=self.server_auto_join)
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    """`telemetry {}` set up for Prometheus scraping (/v1/metrics?format=prometheus)."""
+
+    prometheus_metrics: bool = True
+    publish_allocation_metrics: bool = True
+    publish_node_metrics: bool = True
+    collection_interval: str = "1s"
+    disable_hostname: bool = True
+
+    def __post_init__(self) -> None:
+        _ttl(self.collection_interval, "Telemetry.collection_interval")
+
+    def block(self) -> Block:
+        return block(
+            "telemetry",
+            collection_interval=self.collection_interval,
+            disable_hostname=self.disable_hostname,
+            prometheus_metrics=self.prometheus_metrics,
+            publish_allocation_metrics=self.publish_allocation_metrics,
+            publish_node_metrics=self.publish_node_metrics,
+        )
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    role: str
+    datacenter: str = "dc1"
+    region: str = "global"
+    data_dir: str = "/opt/nomad/data"
+    bind_addr: str = "0.0.0.0"
+    bootstrap_expect: int = 1
+    servers: Sequence[str] = ()
+    vault: AgentVaultBlock | None = None
+    consul: AgentConsulBlock | None = None
+    telemetry: Telemetry | None = field(default_factory=Telemetry)
+
+    def __post_init__(self) -> None:
+        _role(self.role)
+        for name in ("datacenter", "region", "bind_addr"):
+            _text(getattr(self, name), f"AgentConfig.{name}")
+        if not isinstance(self.data_dir, str) or not posixpath.isabs(self.data_dir):
+            raise ValueError(f"AgentConfig.data_dir must be absolute, got {self.data_dir!r}")
+        if (
+            isinstance(self.bootstrap_expect, bool)
+            or not isinstance(self.bootstrap_expect, int)
+            or self.bootstrap_expect < 1
+        ):
+            raise ValueError(
+                "AgentConfig.bootstrap_expect must be an integer >= 1, "
+                f"got {self.bootstrap_expect!r}"
+            )
+        if isinstance(self.servers, str):
+            raise ValueError("AgentConfig.servers must be a list of addresses, not a string")
+        object.__setattr__(self, "servers", tuple(self.servers))
+        for s in self.servers:
+            _text(s, "AgentConfig.servers entry")
+        if self.role == "server" and self.servers:
+            raise ValueError("AgentConfig.servers is a client setting, not for servers")
+        if self.role == "client" and not self.servers and (
+            self.consul is None or not self.consul.client_auto_join
+        ):
+            raise ValueError(
+                "AgentConfig.servers is empty and Consul client_auto_join is off: "
+                "the client could never find a server"
+            )
+
+    def to_hcl(self) -> str:
+        if self.role == "server":
+            children = [block("server", enabled=True, bootstrap_expect=self.bootstrap_expect)]
+        else:
+            children = [block("client", enabled=True, servers=list(self.servers) or None)]
+        if self.consul is not None:
+            children.append(self.consul.block(self.role))
+        if self.vault is not None:
+            children.append(self.vault.block(self.role))
+        if self.telemetry is not None:
+            children.append(self.telemetry.block())
+        return render(
+            *children,
+            attrs={
+                "datacenter": self.datacenter,
+                "region": self.region,
+                "data_dir": self.data_dir,
+                "bind_addr": self.bind_addr,
+            },
+        )

@@ -1,0 +1,297 @@
+"""Vault Agent configuration, rendered through `hashistack.hcl`.
+
+Shapes follow Vault's agent-and-proxy docs: `auto_auth { method "approle" {
+mount_path, config = {...} } sink "file" { config = {...} } }`, `template`,
+and process-supervisor mode (`exec` + `env_template`, Vault 1.14+). Vault
+reads this file with HCL1, so the output is also checked with pyhcl.
+Rules mirror Vault's own `command/agent/config/config.go` validation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+from urllib.parse import urlparse
+
+from hashistack.hcl import Block, block, render
+
+_ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PERMS = re.compile(r"^0?[0-7]{3}$")
+_SIGNAL = re.compile(r"^SIG[A-Z0-9]+$")
+
+
+def _text(value: str | None, what: str, required: bool = False) -> None:
+    if value is None and not required:
+        return
+    if not isinstance(value, str) or not value or "\n" in value:
+        raise ValueError(f"{what} must be a non-empty single-line string, got {value!r}")
+
+
+def _mount(value: str, what: str) -> None:
+    _text(value, what, required=True)
+    if not value.startswith("auth/") or value.endswith("/"):
+        raise ValueError(f"{what} {value!r} must look like auth/<path>")
+
+
+@dataclass(frozen=True)
+class AppRoleMethod:
+    """autoauth/methods/approle: role ID and secret ID read from files."""
+
+    type: ClassVar[str] = "approle"
+    role_id_file_path: str
+    secret_id_file_path: str | None = None
+    mount_path: str = "auth/approle"
+    # Vault's default is true: the agent deletes the secret ID file once read.
+    remove_secret_id_file_after_reading: bool | None = None
+
+    def __post_init__(self) -> None:
+        _text(self.role_id_file_path, "AppRoleMethod.role_id_file_path", required=True)
+        _text(self.secret_id_file_path, "AppRoleMethod.secret_id_file_path")
+        _mount(self.mount_path, "AppRoleMethod.mount_path")
+
+    def config(self) -> dict:
+        return {
+            "role_id_file_path": self.role_id_file_path,
+            "secret_id_file_path": self.secret_id_file_path,
+            "remove_secret_id_file_after_reading": self.remove_secret_id_file_after_reading,
+        }
+
+
+@dataclass(frozen=True)
+class CertMethod:
+    """autoauth/methods/cert: TLS client certificate login (`name` = cert role)."""
+
+    type: ClassVar[str] = "cert"
+    name: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    ca_cert: str | None = None
+    mount_path: str = "auth/cert"
+
+    def __post_init__(self) -> None:
+        for f in ("name", "client_cert", "client_key", "ca_cert"):
+            _text(getattr(self, f), f"CertMethod.{f}")
+        if (self.client_cert is None) != (self.client_key is None):
+            raise ValueError("CertMethod.client_cert and client_key must be set together")
+        _mount(self.mount_path, "CertMethod.mount_path")
+
+    def config(self) -> dict:
+        return {
+            "name": self.name,
+            "ca_cert": self.ca_cert,
+            "client_cert": self.client_cert,
+            "client_key": self.client_key,
+        }
+
+
+@dataclass(frozen=True)
+class FileSink:
+    """autoauth/sinks/file. Vault takes `mode` as an integer file mode."""
+
+    path: str = "/tmp/vault-token"
+    mode: int = 0o640
+
+    def __post_init__(self) -> None:
+        _text(self.path, "FileSink.path", required=True)
+        mode = self.mode
+        if isinstance(mode, bool) or not isinstance(mode, int) or not 0 < mode <= 0o777:
+            raise ValueError(f"FileSink.mode must be a permission like 0o640, got {self.mode!r}")
+
+    def block(self) -> Block:
+        # Written as a decimal int (0o640 -> 416): Vault's file sink wants an
+        # int, and a leading-zero literal means octal in HCL1 but decimal in
+        # HCL2, so the decimal form is the one both read the same.
+        return block("sink", "file", config={"path": self.path, "mode": self.mode})
+
+
+@dataclass(frozen=True)
+class AutoAuth:
+    method: AppRoleMethod | CertMethod
+    sinks: Sequence[FileSink] = (FileSink(),)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.method, (AppRoleMethod, CertMethod)):
+            raise ValueError("AutoAuth.method must be an AppRoleMethod or a CertMethod")
+        object.__setattr__(self, "sinks", tuple(self.sinks))
+
+    def block(self) -> Block:
+        method = block(
+            "method", self.method.type, mount_path=self.method.mount_path,
+            config=self.method.config(),
+        )
+        return block("auto_auth", blocks=[method, *(s.block() for s in self.sinks)])
+
+
+def _source_or_contents(source: str | None, contents: str | None, where: str) -> None:
+    if (source is None) == (contents is None):
+        raise ValueError(f"{where}: set exactly one of source or contents")
+    _text(source, f"{where}.source")
+    if contents is not None and (not isinstance(contents, str) or not contents):
+        raise ValueError(f"{where}.contents must be non-empty template text")
+
+
+@dataclass(frozen=True)
+class AgentTemplate:
+    """A file `template`. `command` runs after a change, via `exec { command = [...] }`
+    (the docs deprecate the plain `command` string and recommend an array)."""
+
+    destination: str
+    source: str | None = None
+    contents: str | None = None
+    perms: str | None = None
+    command: Sequence[str] | None = None
+    error_on_missing_key: bool | None = None
+
+    def __post_init__(self) -> None:
+        _text(self.destination, "AgentTemplate.destination", required=True)
+        _source_or_contents(self.source, self.contents, "AgentTemplate")
+        perms = self.perms
+        if perms is not None and not (isinstance(perms, str) and _PERMS.match(perms)):
+            raise ValueError(f"AgentTemplate.perms must be octal text like '0640', got {perms!r}")
+        if self.command is not None:
+            if isinstance(self.command, str) or not self.command:
+                raise ValueError("AgentTemplate.command must be a non-empty list of arguments")
+            object.__setattr__(self, "command", tuple(self.command))
+
+    def block(self) -> Block:
+        children = [block("exec", command=list(self.command))] if self.command else []
+        return block(
+            "template",
+            blocks=children,
+            source=self.source,
+            contents=self.contents,
+            destination=self.destination,
+            perms=self.perms,
+            error_on_missing_key=self.error_on_missing_key,
+        )
+
+
+@dataclass(frozen=True)
+class EnvTemplate:
+    """`env_template "NAME" {...}`: one environment variable of the `exec` child."""
+
+    name: str
+    contents: str | None = None
+    source: str | None = None
+    # Off by default in Vault; its docs "highly recommend" turning it on.
+    error_on_missing_key: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _ENV.match(self.name):
+            raise ValueError(f"EnvTemplate.name {self.name!r} is not an environment variable name")
+        _source_or_contents(self.source, self.contents, f"EnvTemplate[{self.name}]")
+
+    def block(self) -> Block:
+        return block(
+            "env_template",
+            self.name,
+            contents=self.contents,
+            source=self.source,
+            error_on_missing_key=self.error_on_missing_key,
+        )
+
+
+@dataclass(frozen=True)
+class Exec:
+    """Process-supervisor `exec` (Vault 1.14+)."""
+
+    command: Sequence[str]
+    restart_on_secret_changes: str = "always"
+    restart_stop_signal: str = "SIGTERM"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.command, str) or not self.command:
+            raise ValueError("Exec.command must be a non-empty list of arguments")
+        object.__setattr__(self, "command", tuple(self.command))
+        for arg in self.command:
+            if not isinstance(arg, str):
+                raise ValueError(f"Exec.command entries must be strings, got {arg!r}")
+        if not self.command[0]:
+            raise ValueError("Exec.command[0] must name the program to run")
+        if self.restart_on_secret_changes not in ("always", "never"):
+            raise ValueError("Exec.restart_on_secret_changes must be 'always' or 'never'")
+        if not _SIGNAL.match(self.restart_stop_signal):
+            raise ValueError(f"Exec.restart_stop_signal {self.restart_stop_signal!r} is no signal")
+
+    def block(self) -> Block:
+        return block(
+            "exec",
+            command=list(self.command),
+            restart_on_secret_changes=self.restart_on_secret_changes,
+            restart_stop_signal=self.restart_stop_signal,
+        )
+
+
+@dataclass(frozen=True)
+class VaultTLS:
+    """TLS settings of the agent's `vault {}` block."""
+
+    ca_cert: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    tls_skip_verify: bool | None = None
+
+    def __post_init__(self) -> None:
+        for f in ("ca_cert", "client_cert", "client_key"):
+            _text(getattr(self, f), f"VaultTLS.{f}")
+        if (self.client_cert is None) != (self.client_key is None):
+            raise ValueError("VaultTLS.client_cert and client_key must be set together")
+
+
+@dataclass(frozen=True)
+class VaultAgentConfig:
+    vault_address: str
+    auto_auth: AutoAuth
+    templates: Sequence[AgentTemplate] = ()
+    exec: Exec | None = None
+    env_templates: Sequence[EnvTemplate] = ()
+    tls: VaultTLS | None = None
+
+    def __post_init__(self) -> None:
+        url = urlparse(self.vault_address) if isinstance(self.vault_address, str) else None
+        if url is None or url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(
+                f"VaultAgentConfig.vault_address {self.vault_address!r} must look like "
+                "https://host:8200"
+            )
+        object.__setattr__(self, "templates", tuple(self.templates))
+        object.__setattr__(self, "env_templates", tuple(self.env_templates))
+        # Vault's validateEnvTemplateConfig (command/agent/config/config.go).
+        if self.exec is not None or self.env_templates:
+            if self.exec is None:
+                raise ValueError("VaultAgentConfig.env_templates need a top-level exec")
+            if not self.env_templates:
+                raise ValueError("VaultAgentConfig.exec needs at least one env_template")
+            if self.templates:
+                raise ValueError(
+                    "VaultAgentConfig.templates cannot be combined with exec/env_templates "
+                    "(process-supervisor mode takes env_template only)"
+                )
+        names = [e.name for e in self.env_templates]
+        if len(names) != len(set(names)):
+            raise ValueError(f"VaultAgentConfig.env_templates has duplicate names: {names}")
+        dests = [t.destination for t in self.templates]
+        if len(dests) != len(set(dests)):
+            raise ValueError(f"VaultAgentConfig.templates has duplicate destinations: {dests}")
+        # Vault: "auto_auth requires at least one sink or at least one template".
+        if not self.auto_auth.sinks and not self.templates and not self.env_templates:
+            raise ValueError("VaultAgentConfig.auto_auth needs a sink when there are no templates")
+
+    def to_hcl(self) -> str:
+        tls = self.tls or VaultTLS()
+        vault = block(
+            "vault",
+            address=self.vault_address,
+            ca_cert=tls.ca_cert,
+            client_cert=tls.client_cert,
+            client_key=tls.client_key,
+            tls_skip_verify=tls.tls_skip_verify,
+        )
+        blocks = [vault, self.auto_auth.block()]
+        blocks.extend(t.block() for t in self.templates)
+        blocks.extend(e.block() for e in self.env_templates)
+        if self.exec is not None:
+            blocks.append(self.exec.block())
+        return render(*blocks)
