@@ -23,7 +23,10 @@ def main() -> int:
     from stacks.config import ConfigError, load_all
 
     try:
-        envs = load_all(ROOT / "environments", os.environ.get("HASHISTACK_ENV") or None)
+        envs = load_all(
+            Path(os.environ.get("HASHISTACK_ENVIRONMENTS") or ROOT / "environments"),
+            os.environ.get("HASHISTACK_ENV") or None,
+        )
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

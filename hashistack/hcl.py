@@ -13,12 +13,10 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _INDENT = "  "
-
-Value = Union[str, int, float, bool, None, Sequence["Value"], Mapping[str, "Value"]]
 
 
 @dataclass(frozen=True)

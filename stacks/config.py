@@ -326,7 +326,20 @@ def load(path: Path) -> Environment:
         raise ConfigError(f"{path}: {_describe(err)}") from None
     if env.name != path.stem:
         raise ConfigError(f"{path}: name: {env.name!r} must match the file name {path.stem!r}")
-    return env
+    return _resolve_files(env, path)
+
+
+def _resolve_files(env: Environment, path: Path) -> Environment:
+    """Files read at synth are relative to the environment file, and must exist."""
+    pem = env.vault.cert_auth.ca_pem_file
+    if pem is None:
+        return env
+    resolved = (path.parent / pem).resolve()
+    if not resolved.is_file():
+        raise ConfigError(f"{path}: vault.cert_auth.ca_pem_file: no such file {resolved}")
+    cert_auth = env.vault.cert_auth.model_copy(update={"ca_pem_file": str(resolved)})
+    vault = env.vault.model_copy(update={"cert_auth": cert_auth})
+    return env.model_copy(update={"vault": vault})
 
 
 def _describe(err: ValidationError) -> str:
