@@ -1,0 +1,69 @@
+"""NomadJob: one declaration drives the template and the grant."""
+
+from __future__ import annotations
+
+import pytest
+from cdktf import App, Testing, TerraformStack
+from cdktf_cdktf_provider_nomad.provider import NomadProvider
+from cdktf_cdktf_provider_vault.provider import VaultProvider
+
+from hashistack.nomad import NomadJob
+from hashistack.nomad.jobspec import Group, Job, Task, read_jobspec, read_vault_blocks
+from hashistack.vault import KvV2, VaultPolicy
+from tests.synth_json import resources
+
+
+def job(name: str = "myapp") -> Job:
+    return Job(name=name, groups=[Group(name=name, tasks=[Task(name=name, config={"image": "x"})])])
+
+
+def make(app=None):
+    s = TerraformStack(app or Testing.app(), "test")
+    VaultProvider(s, "vault", address="http://127.0.0.1:8200")
+    NomadProvider(s, "nomad", address="http://127.0.0.1:4646")
+    kv = KvV2(s, "kv", create_mount=False)
+    policy = VaultPolicy(s, "policy", name="app-myapp")
+    return s, kv, policy
+
+
+def test_use_secret_adds_template_and_grant_and_role():
+    import json
+
+    s, kv, policy = make()
+    j = NomadJob(s, "myapp", job=job())
+    j.use_secret(kv, "myapp", {"DB_USER": "username", "DB_PASS": "password"},
+                 policy=policy, role="app-myapp")
+    out = json.loads(Testing.synth(s))
+    spec = next(iter(resources(out, "nomad_job").values()))["jobspec"]
+    [read] = read_jobspec(spec)
+    assert (read.task, read.path, read.destination) == ("myapp", "secret/data/myapp",
+                                                        "secrets/myapp.env")
+    assert read_vault_blocks(spec)[("myapp", "myapp")].role == "app-myapp"
+    assert "DB_USER={{ .Data.data.username }}" in spec
+    text = next(iter(resources(out, "vault_policy").values()))["policy"]
+    assert text == 'path "secret/data/myapp" {\n  capabilities = ["read"]\n}\n'
+
+
+def test_legacy_use_secret_sets_policies():
+    s, kv, policy = make()
+    j = NomadJob(s, "myapp", job=job())
+    j.use_secret(kv, "myapp", {"DB_USER": "username"}, policy=policy)
+    spec = j.job.to_hcl()
+    assert read_vault_blocks(spec)[("myapp", "myapp")].policies == ("app-myapp",)
+
+
+def test_synth_fails_when_a_template_reads_what_no_policy_grants(tmp_path):
+    s, kv, policy = make(App(outdir=str(tmp_path)))
+    j = NomadJob(s, "myapp", job=job())
+    j.use_secret(kv, "myapp", {"DB_USER": "username"}, policy=policy, role="app-myapp")
+    # A hand-written template for another app's secret, with no grant behind it.
+    j.job.groups[0].tasks[0].use_secret("secret/data/other", {"X": "y"})
+    with pytest.raises(Exception, match=r"test/myapp.*secret/data/other.*app-myapp"):
+        s.node.scope.synth()
+
+
+def test_task_must_exist():
+    s, kv, policy = make()
+    j = NomadJob(s, "myapp", job=job())
+    with pytest.raises(ValueError, match="test/myapp: job 'myapp' has no task 'web'"):
+        j.use_secret(kv, "myapp", {"A": "a"}, policy=policy, task="web")
