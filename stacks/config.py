@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from hashistack.consul.connect_ca_config import ttl_problems
 from hashistack.durations import seconds
 from hashistack.versions import Version, check_integration
 
@@ -185,6 +186,7 @@ class Nomad(Model):
     datacenters: list[str] = Field(default_factory=lambda: ["dc1"])
     version: str = "1.10.0"
     integration: Literal["workload-identity", "legacy"] | None = None  # None: by version
+    namespaces: list[Name] = Field(default_factory=lambda: ["default"])
     tls: Tls = Tls()
 
     @model_validator(mode="after")
@@ -228,6 +230,7 @@ class App(Model):
 
     name: Name
     image: str
+    namespace: Name = "default"
     port: int = Field(default=8080, ge=1, le=65535)
     count: int = Field(default=1, ge=0)
     secrets: dict[str, str] = Field(default_factory=dict)  # ENV_VAR -> KV key
@@ -268,6 +271,16 @@ class Environment(Model):
         return self
 
     @model_validator(mode="after")
+    def _connect_ca_ttls(self) -> Environment:
+        ca = self.consul.connect_ca
+        problems = ttl_problems(ca.leaf_cert_ttl, ca.intermediate_cert_ttl,
+                                self.vault.pki.root_ttl, ca.private_key_type,
+                                ca.private_key_bits)
+        if problems:
+            raise ValueError(f"consul.connect_ca: {'; '.join(problems)}")
+        return self
+
+    @model_validator(mode="after")
     def _integration_fits_version(self) -> Environment:
         check_integration(self.nomad_version, self.integration)
         return self
@@ -279,6 +292,9 @@ class Environment(Model):
         if dupes:
             raise ValueError(f"apps: duplicate name {', '.join(dupes)}")
         for app in self.apps:
+            if app.namespace not in self.nomad.namespaces:
+                raise ValueError(f"apps.{app.name}.namespace: {app.namespace!r} is not in "
+                                 f"nomad.namespaces {self.nomad.namespaces}")
             unknown = [u for u in app.upstreams if u not in names]
             if unknown:
                 raise ValueError(f"apps.{app.name}.upstreams: unknown app {', '.join(unknown)}")

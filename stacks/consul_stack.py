@@ -43,19 +43,20 @@ class ConsulStack(TerraformStack):
         backends.configure(self, env.backend, name)
 
         ca = c.connect_ca
+        login = {"auth_method": VaultAuthMethod(
+            type="approle",
+            mount_path=vault.approle.path,
+            params={"role_id_file_path": CA_ROLE_ID_FILE, "secret_id_file_path": CA_SECRET_ID_FILE},
+        )}
+        if vault.connect_ca_token is not None:
+            # A reference across stacks: the value stays in Terraform state.
+            login = {"token": vault.connect_ca_token.client_token}
         self.connect_ca = ConnectCa(
             self,
             "connect-ca",
             vault_address=env.vault.address,
             pki=vault.pki,
-            auth_method=VaultAuthMethod(
-                type="approle",
-                mount_path=vault.approle.path,
-                params={
-                    "role_id_file_path": CA_ROLE_ID_FILE,
-                    "secret_id_file_path": CA_SECRET_ID_FILE,
-                },
-            ),
+            **login,
             leaf_cert_ttl=ca.leaf_cert_ttl,
             private_key_type=ca.private_key_type,
             private_key_bits=ca.private_key_bits,
@@ -65,8 +66,9 @@ class ConsulStack(TerraformStack):
         )
         NomadAgentPolicies(self, "nomad-agents")
         if env.integration == "workload-identity":
-            namespaces = sorted({"default"})
-            NomadWorkloadAuth(self, "nomad-workloads", jwks_url=env.jwks_url, namespaces=namespaces)
+            NomadWorkloadAuth(
+                self, "nomad-workloads", jwks_url=env.jwks_url, namespaces=env.nomad.namespaces
+            )
         DefaultDeny(self, "intentions-default")
         callers: dict[str, list[str]] = {}
         for app in env.apps:

@@ -183,6 +183,7 @@ def _app_job(env: Environment, app: App, ports: dict[str, int]) -> Job:
     )
     return Job(
         name=app.name,
+        namespace=app.namespace,
         datacenters=list(env.nomad.datacenters),
         region=env.nomad.region,
         groups=[group],

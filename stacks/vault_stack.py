@@ -14,6 +14,7 @@ from hashistack.vault import (
     CertAuthRole,
     KvV2,
     NomadWorkloadIdentity,
+    PeriodicToken,
     PkiHierarchy,
     TokenRole,
     VaultPolicy,
@@ -85,15 +86,20 @@ class VaultStack(TerraformStack):
         )
 
         self.approle = AppRoleBackend(self, "approle", path=v.agent_approle.path)
-        # Consul's CA provider logs in itself and renews; a periodic token.
-        self.connect_ca_login = AppRole(
-            self,
-            "approle-connect-ca",
-            backend=self.approle,
-            role=CONNECT_CA_ROLE,
-            token_policies=[CONNECT_CA_ROLE],
-            token_period=env.consul.connect_ca.token_period,
-        )
+        # Consul's CA provider logs in itself (AppRole) or is handed a periodic
+        # token; either way it holds only the documented Connect CA policy.
+        ca = env.consul.connect_ca
+        self.connect_ca_token = None
+        if ca.auth == "approle":
+            AppRole(
+                self, "approle-connect-ca", backend=self.approle, role=CONNECT_CA_ROLE,
+                token_policies=[CONNECT_CA_ROLE], token_period=ca.token_period,
+            )
+        else:
+            self.connect_ca_token = PeriodicToken(
+                self, "token-connect-ca", role=CONNECT_CA_ROLE, policies=[CONNECT_CA_ROLE],
+                period=ca.token_period,
+            )
         self.agent_roles = {}
         if v.agent_approle.enabled:
             for app in env.apps:
@@ -132,13 +138,16 @@ class VaultStack(TerraformStack):
             kv_mount=env.vault.kv_mount,
             jwks_ca_pem=ca_pem,
         )
-        for app in self.app_policies:
+        for app in env.apps:
+            if app.name not in self.app_policies:
+                continue
             self.workload_identity.add_job_role(
-                app_policy_name(app),
-                job=app,
-                policies=[app_policy_name(app)],
+                app_policy_name(app.name),
+                job=app.name,
+                namespace=app.namespace,
+                policies=[app_policy_name(app.name)],
             )
-            self.app_roles[app] = app_policy_name(app)
+            self.app_roles[app.name] = app_policy_name(app.name)
 
     def _legacy(self, env: Environment) -> None:
         tr, cert = env.vault.token_role, env.vault.cert_auth

@@ -13,6 +13,7 @@ _CONSTRUCTS = {
     "AppRoleBackend": "approle",
     "AppRole": "approle",
     "AuditDevice": "audit",
+    "PeriodicToken": "periodic_token",
 }
 __all__ = list(_CONSTRUCTS)
 __getattr__ = exports(__name__, _CONSTRUCTS)
