@@ -67,3 +67,17 @@ def test_task_must_exist():
     j = NomadJob(s, "myapp", job=job())
     with pytest.raises(ValueError, match="test/myapp: job 'myapp' has no task 'web'"):
         j.use_secret(kv, "myapp", {"A": "a"}, policy=policy, task="web")
+
+
+def test_one_task_logs_in_one_way():
+    s, kv, policy = make()
+    j = NomadJob(s, "myapp", job=job())
+    j.use_secret(kv, "myapp", {"A": "a"}, policy=policy, role="app-myapp")
+    with pytest.raises(ValueError, match="one task logs in one way"):
+        j.use_secret(kv, "other", {"B": "b"}, policy=policy)
+    assert len(j.job.groups[0].tasks[0].templates) == 1  # nothing half-done
+    other = VaultPolicy(s, "other", name="app-other")
+    legacy = NomadJob(s, "legacy", job=job("legacy"))
+    legacy.use_secret(kv, "a", {"A": "a"}, policy=policy)
+    legacy.use_secret(kv, "b", {"B": "b"}, policy=other)
+    assert legacy.job.groups[0].tasks[0].vault.policies == ("app-myapp", "app-other")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from cdktf_cdktf_provider_nomad.job import Job as _JobResource
 from constructs import Construct
@@ -64,17 +65,22 @@ class NomadJob(Construct):
         `policy`); without it the legacy `vault { policies = [...] }` is used.
         """
         group, t = self.task(task)
+        vault = self._vault_block(t, policy.name, role)  # refuse before changing anything
         t.use_secret(kv.data_path(app), env, destination)
         kv.grant_read(policy, app)
-        wanted = VaultBlock(role=role) if role else VaultBlock(policies=[policy.name])
-        if t.vault is not None and t.vault != wanted:
-            if role is None and t.vault.policies is not None:
-                merged = sorted({*t.vault.policies, policy.name})
-                wanted = VaultBlock(policies=merged)
-            elif t.vault.role != role:
-                raise ConstructError(self, f"task {t.name!r} already uses {t.vault}")
-        t.vault = wanted
+        t.vault = vault
         self._policies.setdefault((group, t.name), []).append(policy)
+
+    def _vault_block(self, task: Task, policy: str, role: str | None) -> VaultBlock:
+        current = task.vault
+        if current is None:
+            return VaultBlock(role=role) if role else VaultBlock(policies=[policy])
+        if role is not None and current.role == role:
+            return current
+        if role is None and current.policies is not None:
+            return replace(current, policies=sorted({*current.policies, policy}))
+        raise ConstructError(self, f"task {task.name!r} already has {current}; one task logs "
+                             "in one way (a workload-identity role or legacy policies)")
 
     def _templates_are_granted(self):
         from hashistack.vault.acl import Acl
