@@ -18,8 +18,14 @@ def test_cdktf_cli_synth_matches(shipped, tmp_path):
     out, stacks = shipped
     env = dict(os.environ, CHECKPOINT_DISABLE="1", CI="1")
     env.pop("CDKTF_OUTDIR", None)
-    subprocess.run([str(CLI), "synth", "--output", str(tmp_path / "cli.out")], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [str(CLI), "synth", "--output", str(tmp_path / "cli.out")],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     cli = tmp_path / "cli.out" / "stacks"
     assert sorted(p.name for p in cli.iterdir()) == sorted(stacks)
     for name, expected in stacks.items():

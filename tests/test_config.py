@@ -25,8 +25,9 @@ def test_shipped_environments_load():
     for strict in ("staging", "prod"):
         env = envs[strict]
         assert env.audit_enabled
-        assert all(getattr(env, p).address.startswith("https://")
-                   for p in ("vault", "consul", "nomad"))
+        assert all(
+            getattr(env, p).address.startswith("https://") for p in ("vault", "consul", "nomad")
+        )
         assert env.vault.tls.ca_file
 
 
@@ -44,15 +45,23 @@ BAD = {
     "malformed toml": ("[vault\n", "malformed TOML"),
     "malformed address": ('[vault]\naddress = "vault:8200"\n', "vault.address"),
     "bad port": ('[nomad]\naddress = "http://127.0.0.1:99999"\n', "nomad.address"),
-    "ttl in words": ('[consul.connect_ca]\nleaf_cert_ttl = "3 days"\n',
-                     "consul.connect_ca.leaf_cert_ttl"),
+    "ttl in words": (
+        '[consul.connect_ca]\nleaf_cert_ttl = "3 days"\n',
+        "consul.connect_ca.leaf_cert_ttl",
+    ),
     "missing field": ('[[apps]]\nname = "a"\n', "apps.0.image: Field required"),
-    "unknown upstream": ('[[apps]]\nname = "a"\nimage = "i"\nupstreams = ["b"]\n',
-                         "apps.a.upstreams: unknown app b"),
-    "legacy on 1.10": ('[nomad]\nversion = "1.10.0"\nintegration = "legacy"\n',
-                       "Nomad 1.10.0 removed the token-based workflow"),
-    "wi before 1.7": ('[nomad]\nversion = "1.6.2"\nintegration = "workload-identity"\n',
-                      "needs Nomad 1.7.0"),
+    "unknown upstream": (
+        '[[apps]]\nname = "a"\nimage = "i"\nupstreams = ["b"]\n',
+        "apps.a.upstreams: unknown app b",
+    ),
+    "legacy on 1.10": (
+        '[nomad]\nversion = "1.10.0"\nintegration = "legacy"\n',
+        "Nomad 1.10.0 removed the token-based workflow",
+    ),
+    "wi before 1.7": (
+        '[nomad]\nversion = "1.6.2"\nintegration = "workload-identity"\n',
+        "needs Nomad 1.7.0",
+    ),
     "short suppression reason": (
         '[[suppressions]]\nrule = "HS-VAULT-001"\nresource = "x"\nreason = "because"\n',
         "suppressions.0.reason",
@@ -78,11 +87,17 @@ PROD = (ENVS / "prod.toml").read_text()
     ("change", "expected"),
     [
         (("https://vault.prod", "http://vault.prod"), "vault.address must use https in prod"),
-        (('[vault.audit]\n', '[vault.audit]\nenabled = false\n'),
-         "vault.audit.enabled cannot be false in prod"),
-        (('version = "1.10.0"\ntls = { ca_file = "/etc/ssl/hashistack/prod-ca.pem" }',
-          'version = "1.10.0"\ntls = { ca_file = "/x", skip_verify = true }'),
-         "nomad.tls.skip_verify must be false in prod"),
+        (
+            ("[vault.audit]\n", "[vault.audit]\nenabled = false\n"),
+            "vault.audit.enabled cannot be false in prod",
+        ),
+        (
+            (
+                'version = "1.10.0"\ntls = { ca_file = "/etc/ssl/hashistack/prod-ca.pem" }',
+                'version = "1.10.0"\ntls = { ca_file = "/x", skip_verify = true }',
+            ),
+            "nomad.tls.skip_verify must be false in prod",
+        ),
     ],
 )
 def test_prod_is_strict(tmp_path, change, expected):
@@ -106,8 +121,14 @@ def _run_main(tmp_path: Path, files: dict[str, str]) -> subprocess.CompletedProc
     main.write_text((ROOT / "main.py").read_text())
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("CDKTF_OUTDIR", None)
-    return subprocess.run([sys.executable, str(main)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(main)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_bad_config_exits_nonzero_without_traceback_and_keeps_output(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktf import Testing, TerraformStack
+from cdktf import TerraformStack, Testing
 from cdktf_cdktf_provider_consul.acl_auth_method import AclAuthMethod
 from cdktf_cdktf_provider_consul.acl_binding_rule import AclBindingRule
 from cdktf_cdktf_provider_consul.acl_policy import AclPolicy
@@ -35,8 +35,11 @@ class Pki:  # what ConnectCa reads from a PkiHierarchy, without the Vault provid
     intermediate_ttl = "8760h"
 
 
-APPROLE = VaultAuthMethod(type="approle", mount_path="approle",
-                          params={"role_id_file_path": "/r", "secret_id_file_path": "/s"})
+APPROLE = VaultAuthMethod(
+    type="approle",
+    mount_path="approle",
+    params={"role_id_file_path": "/r", "secret_id_file_path": "/s"},
+)
 
 
 def stack() -> TerraformStack:
@@ -47,19 +50,34 @@ def stack() -> TerraformStack:
 
 def test_connect_ca_config_json_wired_from_pki():
     s = stack()
-    ConnectCa(s, "ca", vault_address="https://vault:8200", pki=Pki(), auth_method=APPROLE,
-              ca_file="/ca.pem", prevent_destroy=True)
+    ConnectCa(
+        s,
+        "ca",
+        vault_address="https://vault:8200",
+        pki=Pki(),
+        auth_method=APPROLE,
+        ca_file="/ca.pem",
+        prevent_destroy=True,
+    )
     out = json.loads(Testing.synth(s))
     ca = next(iter(out["resource"][CertificateAuthority.TF_RESOURCE_TYPE].values()))
     assert ca["connect_provider"] == "vault"
     assert ca["lifecycle"] == {"prevent_destroy": True}
     assert json.loads(ca["config_json"]) == {
-        "Address": "https://vault:8200", "RootPKIPath": "connect-root",
-        "IntermediatePKIPath": "connect-intermediate", "LeafCertTTL": "72h",
-        "IntermediateCertTTL": "8760h", "RootCertTTL": "87600h", "PrivateKeyType": "ec",
-        "PrivateKeyBits": 256, "CAFile": "/ca.pem",
-        "AuthMethod": {"Type": "approle", "MountPath": "approle",
-                       "Params": {"role_id_file_path": "/r", "secret_id_file_path": "/s"}},
+        "Address": "https://vault:8200",
+        "RootPKIPath": "connect-root",
+        "IntermediatePKIPath": "connect-intermediate",
+        "LeafCertTTL": "72h",
+        "IntermediateCertTTL": "8760h",
+        "RootCertTTL": "87600h",
+        "PrivateKeyType": "ec",
+        "PrivateKeyBits": 256,
+        "CAFile": "/ca.pem",
+        "AuthMethod": {
+            "Type": "approle",
+            "MountPath": "approle",
+            "Params": {"role_id_file_path": "/r", "secret_id_file_path": "/s"},
+        },
     }
 
 
@@ -69,8 +87,12 @@ def test_connect_ca_config_json_wired_from_pki():
         ("30m", "8760h", "87600h", "leaf cert TTL must be greater or equal than 1h0m0s"),
         ("8761h", "87600h", "87600h", "leaf cert TTL must be less than 8760h0m0s"),
         ("1h", "2h", "87600h", "Intermediate Cert TTL must be greater or equal than 3h"),
-        ("72h", "200h", "87600h",
-         "Intermediate Cert TTL must be greater or equal than 3 * LeafCertTTL (>=216h)"),
+        (
+            "72h",
+            "200h",
+            "87600h",
+            "Intermediate Cert TTL must be greater or equal than 3 * LeafCertTTL (>=216h)",
+        ),
         ("72h", "8760h", "8000h", "root cert TTL ... greater than intermediate cert ttl"),
     ],
 )
@@ -82,8 +104,14 @@ def test_consul_ttl_rules_quoted(leaf, intermediate, root, quote):
         root_ttl, intermediate_ttl = root, intermediate
 
     with pytest.raises(ValueError, match="test/ca: ") as err:
-        ConnectCa(stack(), "ca", vault_address="https://v:8200", pki=Bad(), auth_method=APPROLE,
-                  leaf_cert_ttl=leaf)
+        ConnectCa(
+            stack(),
+            "ca",
+            vault_address="https://v:8200",
+            pki=Bad(),
+            auth_method=APPROLE,
+            leaf_cert_ttl=leaf,
+        )
     assert quote in str(err.value)
 
 
@@ -101,8 +129,7 @@ def test_connect_ca_refuses_literal_token_and_missing_paths():
         root_path = ""
 
     with pytest.raises(ValueError, match="test/ca: pki has no root_path"):
-        ConnectCa(stack(), "ca", vault_address="https://v:8200", pki=NoPaths(),
-                  auth_method=APPROLE)
+        ConnectCa(stack(), "ca", vault_address="https://v:8200", pki=NoPaths(), auth_method=APPROLE)
     cfg = VaultCaConfig(address="a", root_pki_path="r", intermediate_pki_path="i")
     assert any("either provide a token or configure an auth method" in p for p in cfg.problems())
     with pytest.raises(ValueError, match="Consul supports approle"):
@@ -112,32 +139,49 @@ def test_connect_ca_refuses_literal_token_and_missing_paths():
 def test_agent_policies_and_workload_auth():
     s = stack()
     NomadAgentPolicies(s, "agents")
-    NomadWorkloadAuth(s, "wi", jwks_url="https://nomad:4646/.well-known/jwks.json",
-                      namespaces=["default", "batch"])
+    NomadWorkloadAuth(
+        s,
+        "wi",
+        jwks_url="https://nomad:4646/.well-known/jwks.json",
+        namespaces=["default", "batch"],
+    )
     out = Testing.synth(s)
     assert Testing.to_have_resource_with_properties(
-        out, AclPolicy.TF_RESOURCE_TYPE, {"name": "nomad-server", "rules": nomad_agent_rules(server=True)})
+        out,
+        AclPolicy.TF_RESOURCE_TYPE,
+        {"name": "nomad-server", "rules": nomad_agent_rules(server=True)},
+    )
     method = next(iter(json.loads(out)["resource"][AclAuthMethod.TF_RESOURCE_TYPE].values()))
     config = json.loads(method["config_json"])
     assert config["BoundAudiences"] == ["consul.io"] and config["JWTSupportedAlgs"] == ["RS256"]
     assert "MaxTokenTTL" not in config
     assert Testing.to_have_resource_with_properties(
-        out, AclBindingRule.TF_RESOURCE_TYPE,
-        {"bind_type": "service", "bind_name": "${value.nomad_service}",
-         "selector": '"nomad_service" in value'})
+        out,
+        AclBindingRule.TF_RESOURCE_TYPE,
+        {
+            "bind_type": "service",
+            "bind_name": "${value.nomad_service}",
+            "selector": '"nomad_service" in value',
+        },
+    )
     assert Testing.to_have_resource_with_properties(
-        out, AclBindingRule.TF_RESOURCE_TYPE,
-        {"bind_type": "role", "bind_name": "nomad-tasks-${value.nomad_namespace}"})
+        out,
+        AclBindingRule.TF_RESOURCE_TYPE,
+        {"bind_type": "role", "bind_name": "nomad-tasks-${value.nomad_namespace}"},
+    )
     assert Testing.to_have_resource_with_properties(
-        out, AclRole.TF_RESOURCE_TYPE, {"name": "nomad-tasks-batch"})
+        out, AclRole.TF_RESOURCE_TYPE, {"name": "nomad-tasks-batch"}
+    )
 
 
 def test_acl_rules_parse_and_match_the_docs():
-    parsed = hashicorp_hcl.parse_many({
-        "server.hcl": nomad_agent_rules(server=True),
-        "client.hcl": nomad_agent_rules(server=False),
-        "tasks.hcl": nomad_task_rules(),
-    })
+    parsed = hashicorp_hcl.parse_many(
+        {
+            "server.hcl": nomad_agent_rules(server=True),
+            "client.hcl": nomad_agent_rules(server=False),
+            "tasks.hcl": nomad_task_rules(),
+        }
+    )
     server, client = parsed["server.hcl"]["ok"], parsed["client.hcl"]["ok"]
     assert server["acl"] == "write" and server["mesh"] == "write"
     assert "acl" not in client and "mesh" not in client
@@ -151,10 +195,14 @@ def test_intentions_default_deny_then_explicit_allows():
     ServiceIntentions(s, "myapp", destination="myapp", allow_from=["web"])
     out = Testing.synth(s)
     assert Testing.to_have_resource_with_properties(
-        out, ConfigEntryServiceIntentions.TF_RESOURCE_TYPE,
-        {"name": "*", "sources": [{"name": "*", "action": "deny"}]})
+        out,
+        ConfigEntryServiceIntentions.TF_RESOURCE_TYPE,
+        {"name": "*", "sources": [{"name": "*", "action": "deny"}]},
+    )
     assert Testing.to_have_resource_with_properties(
-        out, ConfigEntryServiceIntentions.TF_RESOURCE_TYPE,
-        {"name": "myapp", "sources": [{"name": "web", "action": "allow"}]})
+        out,
+        ConfigEntryServiceIntentions.TF_RESOURCE_TYPE,
+        {"name": "myapp", "sources": [{"name": "web", "action": "allow"}]},
+    )
     with pytest.raises(ValueError, match="wildcard"):
         ServiceIntentions(s, "any", destination="myapp", allow_from=["*"])

@@ -12,8 +12,11 @@ from tests.synth_json import by, policies, resources
 
 
 def _jobspec(stack: dict, name: str) -> str:
-    [spec] = [j["jobspec"] for j in resources(stack, "nomad_job").values()
-              if f'job "{name}"' in j["jobspec"]]
+    [spec] = [
+        j["jobspec"]
+        for j in resources(stack, "nomad_job").values()
+        if f'job "{name}"' in j["jobspec"]
+    ]
     return spec
 
 
@@ -109,8 +112,10 @@ def test_consul_connect_ca_on_vault(shipped):
 def test_intentions_follow_upstreams(shipped):
     _, stacks = shipped
     consul = stacks["staging-consul"]
-    intents = {i["name"]: i["sources"] for i in
-               resources(consul, "consul_config_entry_service_intentions").values()}
+    intents = {
+        i["name"]: i["sources"]
+        for i in resources(consul, "consul_config_entry_service_intentions").values()
+    }
     assert intents["*"] == [{"action": "deny", "name": "*"}]
     assert intents["myapp"] == [{"action": "allow", "name": "web"}]
     web = _jobspec(stacks["staging-nomad"], "web")

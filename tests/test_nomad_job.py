@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cdktf import App, Testing, TerraformStack
+from cdktf import App, TerraformStack, Testing
 from cdktf_cdktf_provider_nomad.provider import NomadProvider
 from cdktf_cdktf_provider_vault.provider import VaultProvider
 
@@ -31,13 +31,17 @@ def test_use_secret_adds_template_and_grant_and_role():
 
     s, kv, policy = make()
     j = NomadJob(s, "myapp", job=job())
-    j.use_secret(kv, "myapp", {"DB_USER": "username", "DB_PASS": "password"},
-                 policy=policy, role="app-myapp")
+    j.use_secret(
+        kv, "myapp", {"DB_USER": "username", "DB_PASS": "password"}, policy=policy, role="app-myapp"
+    )
     out = json.loads(Testing.synth(s))
     spec = next(iter(resources(out, "nomad_job").values()))["jobspec"]
     [read] = read_jobspec(spec)
-    assert (read.task, read.path, read.destination) == ("myapp", "secret/data/myapp",
-                                                        "secrets/myapp.env")
+    assert (read.task, read.path, read.destination) == (
+        "myapp",
+        "secret/data/myapp",
+        "secrets/myapp.env",
+    )
     assert read_vault_blocks(spec)[("myapp", "myapp")].role == "app-myapp"
     assert "DB_USER={{ .Data.data.username }}" in spec
     text = next(iter(resources(out, "vault_policy").values()))["policy"]

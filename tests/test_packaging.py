@@ -13,7 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_wheel_holds_the_library_and_py_typed(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True, timeout=600, cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=600,
+        cwd=tmp_path,
     )
     [wheel] = tmp_path.glob("hashistack-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())

@@ -19,8 +19,13 @@ def test_readme_example_synthesizes(tmp_path):
     code = code.replace("app = App()", f"app = App(outdir={str(tmp_path / 'out')!r})")
     script = tmp_path / "example.py"
     script.write_text(code)
-    subprocess.run([sys.executable, str(script)], cwd=tmp_path, check=True, timeout=300,
-                   env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        check=True,
+        timeout=300,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     stack = json.loads((tmp_path / "out" / "stacks" / "platform" / "cdk.tf.json").read_text())
     policy = {p["name"]: p["policy"] for p in stack["resource"]["vault_policy"].values()}
     assert policy["app-myapp"] == 'path "secret/data/myapp" {\n  capabilities = ["read"]\n}\n'

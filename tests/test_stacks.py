@@ -66,8 +66,7 @@ def test_every_policy_parses_with_hashicorp_and_our_parser(shipped, legacy):
         # parser sees the same paths and capabilities we do.
         assert ours.to_hcl() == text
         theirs = {
-            path: caps[0]["capabilities"]
-            for path, caps in parsed[name]["ok"]["path"].items()
+            path: caps[0]["capabilities"] for path, caps in parsed[name]["ok"]["path"].items()
         }
         resolved_ours = PolicyDocument.parse(resolved[name])
         assert theirs == {r.path: list(r.capabilities) for r in resolved_ours.rules}
@@ -96,7 +95,9 @@ def test_dev_is_the_local_dev_servers(shipped):
     assert stacks["dev-nomad"]["provider"]["nomad"][0]["address"] == "http://127.0.0.1:4646"
     assert "vault_audit" not in stacks["dev-vault"]["resource"]
     # `vault server -dev` mounts secret/ already.
-    assert all(m["path"] != "secret" for m in resources(stacks["dev-vault"], "vault_mount").values())
+    assert all(
+        m["path"] != "secret" for m in resources(stacks["dev-vault"], "vault_mount").values()
+    )
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
@@ -112,7 +113,8 @@ def test_strict_environments(shipped, env):
 def test_backends_from_config(shipped):
     stacks = shipped[1]
     assert stacks["dev-vault"]["terraform"]["backend"] == {
-        "local": {"path": "terraform.dev-vault.tfstate"}}
+        "local": {"path": "terraform.dev-vault.tfstate"}
+    }
     consul = stacks["staging-nomad"]["terraform"]["backend"]["consul"]
     assert consul["path"] == "terraform/hashistack/staging-nomad"
     assert "access_token" not in consul

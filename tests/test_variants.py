@@ -59,7 +59,7 @@ def test_namespaces_reach_roles_jobs_and_consul(token_env):
     assert 'namespace   = "batch"' in job["jobspec"]
     roles = {r["name"] for r in resources(token_env["tok-consul"], "consul_acl_role").values()}
     assert roles == {"nomad-tasks-default", "nomad-tasks-batch"}
-    assert "index .Data.data \\\"api-key\\\"" in json.dumps(job)
+    assert 'index .Data.data \\"api-key\\"' in json.dumps(job)
 
 
 def test_remote_backend(token_env):
@@ -79,14 +79,20 @@ def test_cloud_backend(tmp_path):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('[consul.connect_ca]\nleaf_cert_ttl = "72h"\nintermediate_cert_ttl = "100h"\n',
-         "consul.connect_ca: IntermediateCertTTL 100h: Consul requires \"Intermediate Cert TTL "
-         "must be greater or equal than 3 * LeafCertTTL (>=216h)\""),
-        ('[[apps]]\nname = "a"\nimage = "i"\nnamespace = "batch"\n',
-         "apps.a.namespace: 'batch' is not in nomad.namespaces"),
+        (
+            '[consul.connect_ca]\nleaf_cert_ttl = "72h"\nintermediate_cert_ttl = "100h"\n',
+            'consul.connect_ca: IntermediateCertTTL 100h: Consul requires "Intermediate Cert TTL '
+            'must be greater or equal than 3 * LeafCertTTL (>=216h)"',
+        ),
+        (
+            '[[apps]]\nname = "a"\nimage = "i"\nnamespace = "batch"\n',
+            "apps.a.namespace: 'batch' is not in nomad.namespaces",
+        ),
         ('[backend]\ntype = "s3"\nbucket = "b"\n', "backend: backend type 's3' requires region"),
-        ('[vault.cert_auth]\nca_pem_file = "missing.pem"\n',
-         "vault.cert_auth.ca_pem_file: no such file"),
+        (
+            '[vault.cert_auth]\nca_pem_file = "missing.pem"\n',
+            "vault.cert_auth.ca_pem_file: no such file",
+        ),
     ],
 )
 def test_more_bad_input(tmp_path, text, expected):

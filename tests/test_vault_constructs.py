@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktf import App, Testing, TerraformStack
+from cdktf import App, TerraformStack, Testing
 from cdktf_cdktf_provider_vault.approle_auth_backend_role import ApproleAuthBackendRole
 from cdktf_cdktf_provider_vault.audit import Audit
 from cdktf_cdktf_provider_vault.cert_auth_backend_role import CertAuthBackendRole
@@ -52,8 +52,12 @@ def test_policy_renders_grants_added_after_construction():
     kv.grant_read(policy, "myapp")
     out = synth(s)
     assert Testing.to_have_resource_with_properties(
-        out, Policy.TF_RESOURCE_TYPE,
-        {"name": "app-myapp", "policy": 'path "secret/data/myapp" {\n  capabilities = ["read"]\n}\n'},
+        out,
+        Policy.TF_RESOURCE_TYPE,
+        {
+            "name": "app-myapp",
+            "policy": 'path "secret/data/myapp" {\n  capabilities = ["read"]\n}\n',
+        },
     )
     assert Testing.to_have_resource_with_properties(
         out, Mount.TF_RESOURCE_TYPE, {"path": "secret", "type": "kv", "options": {"version": "2"}}
@@ -89,7 +93,8 @@ def test_bring_your_own_policy_is_parsed_and_checked():
     s = stack()
     VaultPolicy.from_hcl(s, "own", name="own", text='path "/secret/data/x" { policy = "read" }')
     assert Testing.to_have_resource_with_properties(
-        synth(s), Policy.TF_RESOURCE_TYPE,
+        synth(s),
+        Policy.TF_RESOURCE_TYPE,
         {"policy": 'path "secret/data/x" {\n  capabilities = ["read", "list"]\n}\n'},
     )
     with pytest.raises(PolicyError):
@@ -100,10 +105,17 @@ def test_token_role_is_nomads_cluster_role():
     s = stack()
     TokenRole(s, "role", allowed_policies=["app-myapp"])
     assert Testing.to_have_resource_with_properties(
-        synth(s), TokenAuthBackendRole.TF_RESOURCE_TYPE,
-        {"role_name": "nomad-cluster", "disallowed_policies": ["nomad-server"], "orphan": True,
-         "renewable": True, "token_period": 259200, "token_explicit_max_ttl": 0,
-         "allowed_policies": ["app-myapp"]},
+        synth(s),
+        TokenAuthBackendRole.TF_RESOURCE_TYPE,
+        {
+            "role_name": "nomad-cluster",
+            "disallowed_policies": ["nomad-server"],
+            "orphan": True,
+            "renewable": True,
+            "token_period": 259200,
+            "token_explicit_max_ttl": 0,
+            "allowed_policies": ["app-myapp"],
+        },
     )
 
 
@@ -124,12 +136,24 @@ def test_token_role_refuses_what_nomad_refuses(kwargs, message):
 def test_cert_auth_role_seed_003():
     s = stack()
     backend = CertAuthBackend(s, "cert")
-    CertAuthRole(s, "startup", backend=backend, name="nomad_startup", certificate=PEM,
-                 token_policies=["nomad_startup", "nomad-server"], token_ttl="24h")
+    CertAuthRole(
+        s,
+        "startup",
+        backend=backend,
+        name="nomad_startup",
+        certificate=PEM,
+        token_policies=["nomad_startup", "nomad-server"],
+        token_ttl="24h",
+    )
     assert Testing.to_have_resource_with_properties(
-        synth(s), CertAuthBackendRole.TF_RESOURCE_TYPE,
-        {"name": "nomad_startup", "certificate": PEM,
-         "token_policies": ["nomad_startup", "nomad-server"], "token_ttl": 86400},
+        synth(s),
+        CertAuthBackendRole.TF_RESOURCE_TYPE,
+        {
+            "name": "nomad_startup",
+            "certificate": PEM,
+            "token_policies": ["nomad_startup", "nomad-server"],
+            "token_ttl": 86400,
+        },
     )
 
 
@@ -150,13 +174,18 @@ def test_pki_hierarchy_root_only_and_ttls_fit():
     pki = PkiHierarchy(s, "pki", intermediate_ttl="8760h", root_ttl="87600h")
     out = synth(s)
     assert Testing.to_have_resource_with_properties(
-        out, Mount.TF_RESOURCE_TYPE,
-        {"path": "connect-root", "type": "pki", "max_lease_ttl_seconds": 315360000})
+        out,
+        Mount.TF_RESOURCE_TYPE,
+        {"path": "connect-root", "type": "pki", "max_lease_ttl_seconds": 315360000},
+    )
     assert Testing.to_have_resource_with_properties(
-        out, Mount.TF_RESOURCE_TYPE,
-        {"path": "connect-intermediate", "type": "pki", "max_lease_ttl_seconds": 31536000})
+        out,
+        Mount.TF_RESOURCE_TYPE,
+        {"path": "connect-intermediate", "type": "pki", "max_lease_ttl_seconds": 31536000},
+    )
     assert Testing.to_have_resource_with_properties(
-        out, PkiSecretBackendRootCert.TF_RESOURCE_TYPE, {"type": "internal"})
+        out, PkiSecretBackendRootCert.TF_RESOURCE_TYPE, {"type": "internal"}
+    )
     # Consul makes and rotates the intermediate: nothing here may touch it.
     assert "vault_pki_secret_backend_intermediate_set_signed" not in out
     assert "sys/mounts/connect-intermediate/tune" in pki.connect_ca_policy().to_hcl()
@@ -170,21 +199,42 @@ def test_workload_identity_defaults_match_nomad_setup_vault():
     wi.add_job_role("app-myapp", job="myapp", policies=["app-myapp"])
     out = synth(s)
     assert Testing.to_have_resource_with_properties(
-        out, JwtAuthBackend.TF_RESOURCE_TYPE,
-        {"path": "jwt-nomad", "default_role": "nomad-workloads",
-         "jwt_supported_algs": ["RS256", "EdDSA"]})
-    common = {"role_type": "jwt", "bound_audiences": ["vault.io"],
-              "user_claim": "/nomad_job_id", "user_claim_json_pointer": True,
-              "token_type": "service", "token_explicit_max_ttl": 0, "token_period": 1800,
-              "claim_mappings": {"nomad_namespace": "nomad_namespace",
-                                 "nomad_job_id": "nomad_job_id", "nomad_task": "nomad_task"}}
+        out,
+        JwtAuthBackend.TF_RESOURCE_TYPE,
+        {
+            "path": "jwt-nomad",
+            "default_role": "nomad-workloads",
+            "jwt_supported_algs": ["RS256", "EdDSA"],
+        },
+    )
+    common = {
+        "role_type": "jwt",
+        "bound_audiences": ["vault.io"],
+        "user_claim": "/nomad_job_id",
+        "user_claim_json_pointer": True,
+        "token_type": "service",
+        "token_explicit_max_ttl": 0,
+        "token_period": 1800,
+        "claim_mappings": {
+            "nomad_namespace": "nomad_namespace",
+            "nomad_job_id": "nomad_job_id",
+            "nomad_task": "nomad_task",
+        },
+    }
     assert Testing.to_have_resource_with_properties(
-        out, JwtAuthBackendRole.TF_RESOURCE_TYPE,
-        {**common, "role_name": "nomad-workloads", "token_policies": ["nomad-workloads"]})
+        out,
+        JwtAuthBackendRole.TF_RESOURCE_TYPE,
+        {**common, "role_name": "nomad-workloads", "token_policies": ["nomad-workloads"]},
+    )
     assert Testing.to_have_resource_with_properties(
-        out, JwtAuthBackendRole.TF_RESOURCE_TYPE,
-        {**common, "role_name": "app-myapp",
-         "bound_claims": {"nomad_job_id": "myapp", "nomad_namespace": "default"}})
+        out,
+        JwtAuthBackendRole.TF_RESOURCE_TYPE,
+        {
+            **common,
+            "role_name": "app-myapp",
+            "bound_claims": {"nomad_job_id": "myapp", "nomad_namespace": "default"},
+        },
+    )
     policy = json.loads(out)["resource"]["vault_policy"]
     text = next(iter(policy.values()))["policy"]
     assert "identity.entity.aliases.${vault_jwt_auth_backend." in text
@@ -194,20 +244,43 @@ def test_workload_identity_defaults_match_nomad_setup_vault():
 def test_approle_and_audit():
     s = stack()
     backend = AppRoleBackend(s, "approle")
-    AppRole(s, "agent", backend=backend, role="vault-agent-myapp", token_policies=["app-myapp"],
-            token_ttl="1h", token_max_ttl="4h")
+    AppRole(
+        s,
+        "agent",
+        backend=backend,
+        role="vault-agent-myapp",
+        token_policies=["app-myapp"],
+        token_ttl="1h",
+        token_max_ttl="4h",
+    )
     AuditDevice(s, "audit", type="socket", socket_address="127.0.0.1:9090")
     out = synth(s)
     assert Testing.to_have_resource_with_properties(
-        out, ApproleAuthBackendRole.TF_RESOURCE_TYPE,
-        {"role_name": "vault-agent-myapp", "token_policies": ["app-myapp"], "token_ttl": 3600,
-         "token_max_ttl": 14400, "bind_secret_id": True})
-    assert "secret_id\"" not in out.replace("bind_secret_id", "")
+        out,
+        ApproleAuthBackendRole.TF_RESOURCE_TYPE,
+        {
+            "role_name": "vault-agent-myapp",
+            "token_policies": ["app-myapp"],
+            "token_ttl": 3600,
+            "token_max_ttl": 14400,
+            "bind_secret_id": True,
+        },
+    )
+    assert 'secret_id"' not in out.replace("bind_secret_id", "")
     assert Testing.to_have_resource_with_properties(
-        out, Audit.TF_RESOURCE_TYPE,
-        {"type": "socket", "options": {"address": "127.0.0.1:9090", "socket_type": "tcp"}})
+        out,
+        Audit.TF_RESOURCE_TYPE,
+        {"type": "socket", "options": {"address": "127.0.0.1:9090", "socket_type": "tcp"}},
+    )
     with pytest.raises(ValueError, match="exceeds token_max_ttl"):
-        AppRole(s, "bad", backend=backend, role="r", token_policies=["p"],
-                token_ttl="5h", token_max_ttl="1h")
+        AppRole(
+            s,
+            "bad",
+            backend=backend,
+            role="r",
+            token_policies=["p"],
+            token_ttl="5h",
+            token_max_ttl="1h",
+        )
     with pytest.raises(ValueError, match="socket audit needs socket_address"):
         AuditDevice(s, "a2", type="socket")

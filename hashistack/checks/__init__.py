@@ -1,0 +1,109 @@
+"""hashistack checks: what each token can really do, and what is wrong, before deploy.
+
+Pure Python over synthesized JSON (no cdktf, jsii or Node), so the same rules
+run at synth (hashistack.checks.synth) and from `python -m hashistack check`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from hashistack.checks.env import Env, group
+from hashistack.checks.model import (
+    ERROR,
+    WARNING,
+    Finding,
+    Report,
+    Rule,
+    all_rules,
+    apply_suppressions,
+    run_rules,
+    suppression_problem,
+)
+
+__all__ = [
+    "ERROR", "WARNING", "CheckInputError", "Finding", "Report", "Rule", "all_rules",
+    "check_environment", "load_synth", "run_checks", "suppress",
+]
+
+
+class CheckInputError(ValueError):
+    """The synth output cannot be read (missing directory, bad JSON)."""
+
+
+def check_environment(env: Env) -> tuple[list[Finding], list[Finding]]:
+    """(active, suppressed) findings for one environment."""
+    found = list(run_rules(env, all_rules().values()))
+    return apply_suppressions(env, found)
+
+
+def run_checks(synth: Mapping[str, dict], rendered: Mapping[str, Mapping[str, str]] | None = None,
+               *, env: str | None = None) -> Report:
+    """Run every rule over `{stack: cdk.tf.json dict}` and `{stack: {file: text}}`."""
+    report = Report()
+    for e in group(synth, rendered):
+        if env is not None and e.name != env:
+            continue
+        active, suppressed = check_environment(e)
+        report.findings += active
+        report.suppressed += suppressed
+        report.environments.append(e.name)
+        report.stacks += sorted(e.stacks)
+    return report
+
+
+def load_synth(outdir: str | Path) -> tuple[dict[str, dict], dict[str, dict[str, str]]]:
+    """Read `cdktf.out`: each stack's cdk.tf.json and its `rendered/` files."""
+    root = Path(outdir)
+    if not root.is_dir():
+        raise CheckInputError(f"{root}: not a directory (run `make synth` first)")
+    stack_files = _stack_files(root)
+    if not stack_files:
+        raise CheckInputError(f"{root}: no stacks/*/cdk.tf.json (is this a cdktf output dir?)")
+    synth, rendered = {}, {}
+    for name, path in stack_files.items():
+        try:
+            synth[name] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise CheckInputError(f"{path}: cannot read: {err}") from None
+        files = path.parent / "rendered"
+        rendered[name] = {
+            str(f.relative_to(files)): f.read_text(encoding="utf-8", errors="replace")
+            for f in sorted(files.rglob("*")) if f.is_file()
+        } if files.is_dir() else {}
+    return synth, rendered
+
+
+def _stack_files(root: Path) -> dict[str, Path]:
+    manifest = root / "manifest.json"
+    if manifest.is_file():
+        try:
+            stacks = json.loads(manifest.read_text(encoding="utf-8")).get("stacks", {})
+        except ValueError as err:
+            raise CheckInputError(f"{manifest}: bad JSON: {err}") from None
+        return {name: root / s["synthesizedStackPath"] for name, s in sorted(stacks.items())
+                if (root / s.get("synthesizedStackPath", "")).is_file()}
+    return {p.parent.name: p for p in sorted(root.glob("stacks/*/cdk.tf.json"))}
+
+
+def suppress(construct, rule_id: str, reason: str) -> None:
+    """Suppress `rule_id` on a resource, or on every resource under a construct.
+
+    Written into the resource's JSON as `"//".hashistack_suppressions`, so the CLI
+    sees it too. The reason must say why (at least 10 characters).
+    """
+    problem = suppression_problem(rule_id, reason)
+    if problem:
+        raise ValueError(f"{construct.node.path}: {problem}")
+    from cdktf import TerraformResource  # the bridge: only here, only when called
+
+    targets = [c for c in construct.node.find_all() if isinstance(c, TerraformResource)]
+    if not targets:
+        raise ValueError(f"{construct.node.path}: no Terraform resource to suppress {rule_id} on")
+    for res in targets:
+        body = next(iter(next(iter(res.to_terraform()["resource"].values())).values()))
+        entries = list(body.get("//", {}).get("hashistack_suppressions") or [])
+        entries.append({"rule": rule_id, "reason": reason.strip()})
+        res.add_override("//.hashistack_suppressions", entries)

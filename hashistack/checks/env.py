@@ -1,0 +1,234 @@
+"""One environment's synthesized stacks, as the rules see them (pure: no cdktf).
+
+Stacks are grouped by their `"//".hashistack.environment` metadata (written by
+stacks/__init__.py), falling back to the stack name before the last `-`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from hashistack.checks.model import Finding, Hit, Rule, Suppression
+from hashistack.vault.policy import INTERPOLATION, PolicyDocument, PolicyError, duration_seconds
+from hashistack.versions import Version
+
+RENDERED = "rendered"  # pseudo resource type: a file under stacks/<stack>/rendered/
+NOMAD_AGENT_FILES = ("server", "client")  # top-level blocks that make a file a Nomad agent config
+
+
+@dataclass(frozen=True)
+class Resource:
+    stack: str
+    type: str
+    name: str
+    body: Mapping[str, Any] = field(hash=False)
+
+    @property
+    def address(self) -> str:
+        if self.type == RENDERED:
+            return f"rendered/{self.name}"
+        return f"{self.type}.{self.name}"
+
+    @property
+    def path(self) -> str:
+        meta = self.body.get("//", {}).get("metadata", {})
+        return meta.get("path") or self.stack  # providers carry no construct path
+
+    @property
+    def key(self) -> str:
+        return f"{self.stack}:{self.address}"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.body.get(key, default)
+
+    def names(self, key: str) -> list[str]:
+        """A list-of-names attribute (TPV also accepts one comma-separated string)."""
+        value = self.body.get(key) or []
+        if isinstance(value, str):
+            value = value.split(",")
+        return [str(v).strip() for v in value if str(v).strip()]
+
+    def seconds(self, key: str) -> int | None:
+        """A TTL attribute in seconds; None if unset or a Terraform reference."""
+        value = self.body.get(key)
+        if value is None or isinstance(value, bool):
+            return None
+        if isinstance(value, (int, float)):
+            return int(value)
+        if INTERPOLATION.search(str(value)):
+            return None
+        try:
+            return int(duration_seconds(str(value)))
+        except ValueError:
+            return None
+
+    def suppressions(self) -> list[Suppression]:
+        """Those written by `hashistack.checks.suppress(...)` into the resource's JSON."""
+        entries = self.body.get("//", {}).get("hashistack_suppressions") or []
+        return [Suppression(str(e.get("rule", "")), e.get("reason", "")) for e in entries]
+
+
+@dataclass
+class Env:
+    name: str
+    stacks: dict[str, dict] = field(default_factory=dict)
+    rendered: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    # Metadata -----------------------------------------------------------------
+
+    def _meta(self, key: str) -> Any:
+        for doc in self.stacks.values():
+            value = doc.get("//", {}).get("hashistack", {}).get(key)
+            if value is not None:
+                return value
+        return None
+
+    @property
+    def tier(self) -> str:
+        return self._meta("tier") or "dev"
+
+    @property
+    def integration(self) -> str | None:
+        return self._meta("integration")
+
+    @property
+    def nomad_version(self) -> Version | None:
+        text = self._meta("nomad_version")
+        try:
+            return Version.parse(text) if text else None
+        except ValueError:
+            return None
+
+    def config_suppressions(self) -> list[tuple[str, Suppression]]:
+        seen, out = set(), []
+        for stack, doc in self.stacks.items():
+            for e in doc.get("//", {}).get("hashistack", {}).get("suppressions") or []:
+                s = Suppression(str(e.get("rule", "")), e.get("reason", ""),
+                                str(e.get("resource", "")))
+                if (s.rule, s.resource, str(s.reason)) not in seen:
+                    seen.add((s.rule, s.resource, str(s.reason)))
+                    out.append((stack, s))
+        return out
+
+    # Resources ----------------------------------------------------------------
+
+    @cached_property
+    def _resources(self) -> list[Resource]:
+        return [
+            Resource(stack, rtype, name, body)
+            for stack, doc in sorted(self.stacks.items())
+            for rtype, items in sorted((doc.get("resource") or {}).items())
+            for name, body in sorted(items.items())
+        ]
+
+    def resources(self, *types: str) -> list[Resource]:
+        return [r for r in self._resources if not types or r.type in types]
+
+    def providers(self, kind: str) -> Iterator[Resource]:
+        """Each provider block, addressed like `provider.vault[0]`."""
+        for stack, doc in sorted(self.stacks.items()):
+            blocks = (doc.get("provider") or {}).get(kind) or []
+            for i, body in enumerate(blocks if isinstance(blocks, list) else [blocks]):
+                yield Resource(stack, "provider", f"{kind}[{i}]", body)
+
+    def stack_of(self, product: str) -> str:
+        """The env's `<env>-<product>` stack name, or any stack as a fallback."""
+        wanted = f"{self.name}-{product}"
+        return wanted if wanted in self.stacks else next(iter(sorted(self.stacks)), wanted)
+
+    # Vault policies -------------------------------------------------------------
+
+    @cached_property
+    def policies(self) -> dict[str, Resource]:
+        """vault_policy resources by their Vault name."""
+        return {str(r.get("name")): r for r in self.resources("vault_policy")}
+
+    def policy_doc(self, res: Resource) -> PolicyDocument | None:
+        """The parsed policy text, or None if Vault would refuse it (HS-VAULT-010 says so)."""
+        return self._parsed.get(res.key)
+
+    @cached_property
+    def _parsed(self) -> dict[str, PolicyDocument | None]:
+        out: dict[str, PolicyDocument | None] = {}
+        for r in self.resources("vault_policy"):
+            try:
+                out[r.key] = PolicyDocument.parse(str(r.get("policy") or ""), source=r.address)
+            except PolicyError:
+                out[r.key] = None
+        return out
+
+    def policy_error(self, res: Resource) -> str | None:
+        try:
+            PolicyDocument.parse(str(res.get("policy") or ""), source=res.address)
+        except PolicyError as err:
+            return str(err)
+        return None
+
+    # Rendered Nomad agent configs ------------------------------------------------
+
+    def rendered_files(self) -> Iterator[tuple[Resource, str]]:
+        for stack, files in sorted(self.rendered.items()):
+            for fname, text in sorted(files.items()):
+                yield Resource(stack, RENDERED, fname, {}), text
+
+    @cached_property
+    def rendered_hcl(self) -> list[tuple[Resource, dict]]:
+        """Every rendered `.hcl` file pyhcl can read (Nomad and Vault Agent configs)."""
+        import hcl  # pyhcl: pure Python
+
+        out = []
+        for where, text in self.rendered_files():
+            if where.name.endswith(".hcl"):
+                try:
+                    out.append((where, hcl.loads(text)))
+                except ValueError:
+                    continue
+        return out
+
+    @property
+    def agent_configs(self) -> list[tuple[Resource, dict]]:
+        """Rendered Nomad agent configs: those with a `server` or `client` block."""
+        return [(w, d) for w, d in self.rendered_hcl if any(k in d for k in NOMAD_AGENT_FILES)]
+
+    def create_from_roles(self) -> set[str]:
+        """Token roles a rendered Nomad agent config names in `vault.create_from_role`."""
+        return {str(v["create_from_role"]) for _, doc in self.agent_configs
+                for v in blocks(doc.get("vault")) if v.get("create_from_role")}
+
+    # Findings -------------------------------------------------------------------
+
+    def finding(self, rule: Rule, hit: Hit) -> Finding:
+        if isinstance(hit.where, Resource):
+            stack, resource, path = hit.where.stack, hit.where.address, hit.where.path
+        else:
+            stack, resource, path = hit.where, "", hit.where
+        return Finding(
+            rule=rule.id, level=hit.level or rule.level, message=hit.message,
+            environment=self.name, stack=stack, resource=resource, construct_path=path,
+            fix=rule.fix, vault_path=hit.vault_path,
+        )
+
+
+def blocks(value: Any) -> list[dict]:
+    """pyhcl gives one block as a dict and repeated blocks as a list."""
+    if value is None:
+        return []
+    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
+
+
+def environment_of(stack: str, doc: Mapping[str, Any]) -> str:
+    env = doc.get("//", {}).get("hashistack", {}).get("environment")
+    return str(env) if env else stack.rsplit("-", 1)[0]
+
+
+def group(synth: Mapping[str, dict], rendered: Mapping[str, Mapping[str, str]] | None = None
+          ) -> list[Env]:
+    envs: dict[str, Env] = {}
+    for stack, doc in sorted(synth.items()):
+        env = envs.setdefault(environment_of(stack, doc), Env(environment_of(stack, doc)))
+        env.stacks[stack] = doc
+        env.rendered[stack] = dict((rendered or {}).get(stack) or {})
+    return list(envs.values())

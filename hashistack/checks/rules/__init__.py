@@ -1,0 +1,12 @@
+"""Every rule family; importing this package registers the rules."""
+
+from hashistack.checks.rules import (  # noqa: F401
+    consul_connect_ca,
+    nomad_legacy,
+    secrets,
+    tls,
+    vault_audit,
+    vault_grants,
+    vault_privilege,
+    vault_roles,
+)

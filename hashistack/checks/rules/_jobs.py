@@ -1,0 +1,138 @@
+"""Nomad jobs as the rules see them, and the Vault token each task gets."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+
+from hashistack.checks.env import Env, Resource, blocks
+from hashistack.nomad.jobspec import SecretRead, VaultBlock, read_jobspec, read_vault_blocks
+from hashistack.vault.acl import Identity
+
+DEFAULT_JWT_PATH = "jwt-nomad"  # Nomad agent `vault.jwt_auth_backend_path` default
+# Claims in Nomad's workload identity JWT that a role may map or bind.
+CLAIMS = ("nomad_namespace", "nomad_job_id", "nomad_group", "nomad_task")
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    resource: Resource
+    name: str
+    namespace: str
+    reads: list[SecretRead] = field(hash=False)
+    vaults: dict[tuple[str, str], VaultBlock | None] = field(hash=False)
+    raw: dict = field(hash=False)
+
+    def claims(self, group: str, task: str) -> dict[str, str]:
+        return {"nomad_namespace": self.namespace, "nomad_job_id": self.name,
+                "nomad_group": group, "nomad_task": task}
+
+
+def jobs(env: Env) -> list[JobInfo]:
+    """Every nomad_job whose jobspec is HCL text pyhcl can read (not `${file(...)}`)."""
+    import hcl
+
+    out = []
+    for res in env.resources("nomad_job"):
+        text = res.get("jobspec")
+        if not isinstance(text, str) or text.lstrip().startswith("${"):
+            continue
+        try:
+            raw = hcl.loads(text)
+            (name, body), = [(k, v) for j in blocks(raw.get("job")) for k, v in j.items()]
+            out.append(JobInfo(res, name, str(body.get("namespace") or "default"),
+                               read_jobspec(text), read_vault_blocks(text), raw))
+        except ValueError:
+            continue
+    return out
+
+
+@dataclass(frozen=True)
+class Token:
+    """What a task's Vault token would be: its policies and where they come from."""
+
+    policies: tuple[str, ...]
+    via: str  # "jobspec vault.policies" or "JWT role <name> (<construct path>)"
+    identity: Identity | None = None
+    role: Resource | None = None
+
+
+def _jwt_backend(env: Env) -> Resource | None:
+    paths = {str(v.get("jwt_auth_backend_path") or DEFAULT_JWT_PATH)
+             for _, doc in env.agent_configs for v in blocks(doc.get("vault"))
+             if "client" in doc}
+    backends = env.resources("vault_jwt_auth_backend")
+    match = [b for b in backends if str(b.get("path") or "jwt") in (paths or {DEFAULT_JWT_PATH})]
+    return match[0] if match else (backends[0] if len(backends) == 1 else None)
+
+
+def _on_backend(role: Resource, backend: Resource | None) -> bool:
+    if backend is None:
+        return True
+    ref = str(role.get("backend") or "jwt")
+    return ref in (f"${{{backend.address}.path}}", str(backend.get("path") or "jwt"))
+
+
+def role_name(env: Env, vb: VaultBlock) -> str | None:
+    """jobspec vault.role, else the client's create_from_role, else the default_role
+    (precedence: hashicorp-modules/terraform-vault-nomad-setup main.tf comment)."""
+    if vb.role:
+        return vb.role
+    client = [str(v["create_from_role"]) for _, doc in env.agent_configs if "client" in doc
+              for v in blocks(doc.get("vault")) if v.get("create_from_role")]
+    if client:
+        return client[0]
+    backend = _jwt_backend(env)
+    return str(backend.get("default_role")) if backend and backend.get("default_role") else None
+
+
+def jwt_role(env: Env, name: str) -> Resource | None:
+    backend = _jwt_backend(env)
+    for r in env.resources("vault_jwt_auth_backend_role"):
+        if r.get("role_name") == name and _on_backend(r, backend):
+            return r
+    return None
+
+
+def uses_legacy(env: Env, vb: VaultBlock) -> bool:
+    """With workload identity configured, Nomad ignores jobspec vault.policies."""
+    if env.integration is None:
+        return bool(vb.policies) and not vb.role
+    return env.integration == "legacy"
+
+
+def token_for(env: Env, job: JobInfo, group: str, task: str, vb: VaultBlock
+              ) -> Token | str:
+    """The task's token, or why it cannot get one."""
+    if uses_legacy(env, vb):
+        return Token(tuple(vb.policies or ()), "jobspec vault.policies")
+    name = role_name(env, vb)
+    if name is None:
+        return "it names no vault.role and the JWT auth backend has no default_role"
+    role = jwt_role(env, name)
+    if role is None:
+        return f"its JWT role {name!r} is not defined (no vault_jwt_auth_backend_role)"
+    # Alias metadata comes from the role's claim_mappings (claim -> metadata key).
+    claims = job.claims(group, task)
+    mappings = role.get("claim_mappings") or {}
+    metadata = {str(key): claims[c] for c, key in mappings.items() if c in claims}
+    return Token(tuple(role.names("token_policies")), f"JWT role {name!r} ({role.path})",
+                 Identity(alias_metadata=metadata), role)
+
+
+def bound_claim_mismatch(role: Resource, claims: dict[str, str]) -> list[str]:
+    """bound_claims the task's JWT would not satisfy. TPV: a value may be a
+    comma-separated list; with bound_claims_type = "glob" each is a glob."""
+    bound = role.get("bound_claims") or {}
+    glob = role.get("bound_claims_type") == "glob"
+    out = []
+    for claim, expected in sorted(bound.items()):
+        if claim not in claims:
+            continue
+        values = expected if isinstance(expected, list) else str(expected).split(",")
+        values = [str(v).strip() for v in values]
+        actual = claims[claim]
+        ok = any(fnmatch.fnmatchcase(actual, v) if glob else actual == v for v in values)
+        if not ok:
+            out.append(f"{claim}={','.join(values)} (the job has {actual!r})")
+    return out

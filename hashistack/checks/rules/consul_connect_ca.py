@@ -1,0 +1,115 @@
+"""Consul's Connect CA on Vault: TTLs, keys, and what its Vault login can do."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from hashistack.checks.env import Env, Resource
+from hashistack.checks.model import ERROR, WARNING, Hit, rule
+from hashistack.consul.connect_ca_config import ttl_problems
+from hashistack.vault.presets import connect_ca_excess
+
+CA_ROLE = "consul-connect-ca"  # the AppRole role hashistack creates (stacks/vault_stack.py)
+# Consul's defaults (CommonCAProviderConfig; products.md §3).
+DEFAULTS = {"LeafCertTTL": "72h", "IntermediateCertTTL": "8760h", "RootCertTTL": "87600h",
+            "PrivateKeyType": "ec"}
+
+
+def vault_cas(env: Env) -> Iterator[tuple[Resource, dict]]:
+    """Each Vault-provider CA with its parsed config (`config_json`, or the old `config` map)."""
+    for res in env.resources("consul_certificate_authority"):
+        if res.get("connect_provider") != "vault":
+            continue
+        raw = res.get("config_json")
+        try:
+            config = json.loads(raw) if isinstance(raw, str) else dict(res.get("config") or {})
+        except ValueError:
+            continue
+        if isinstance(config, dict):
+            yield res, config
+
+
+@rule(
+    "HS-CONSUL-001", ERROR, "Connect CA TTLs or key Consul refuses",
+    explanation=(
+        "Consul validates the CA config before using it (hashicorp/consul "
+        "agent/structs/connect_ca.go CommonCAProviderConfig.Validate): RootCertTTL >= "
+        "IntermediateCertTTL, 1h <= LeafCertTTL <= 8760h, IntermediateCertTTL >= 3h and "
+        ">= 3 x LeafCertTTL, and the key type/bits pairs."
+    ),
+    fix="Adjust [consul.connect_ca] in the environment file.",
+)
+def ca_ttls(env: Env) -> Iterator[Hit]:
+    for res, config in vault_cas(env):
+        c = {**DEFAULTS, **{k: v for k, v in config.items() if v not in (None, "")}}
+        bits = int(c.get("PrivateKeyBits") or (256 if c["PrivateKeyType"] == "ec" else 2048))
+        try:
+            problems = ttl_problems(str(c["LeafCertTTL"]), str(c["IntermediateCertTTL"]),
+                                    str(c["RootCertTTL"]), str(c["PrivateKeyType"]), bits)
+        except ValueError as err:
+            problems = [str(err)]
+        for p in problems:
+            yield Hit(res, p)
+
+
+def _touches_pki(env: Env, policy: str, mounts: tuple[str, ...]) -> bool:
+    res = env.policies.get(policy)
+    doc = env.policy_doc(res) if res else None
+    return bool(doc) and any(r.path.lstrip("/").startswith(m + "/") for r in doc.rules
+                             for m in mounts)
+
+
+def ca_login_roles(env: Env, config: dict) -> list[Resource]:
+    """The AppRole roles that may be the CA's login.
+
+    Consul's AuthMethod names only the mount and the credential files (the role_id
+    is installed out of band), so the role cannot be read from the config. Sound
+    over-approximation: the role hashistack creates for the CA (`consul-connect-ca`)
+    plus every AppRole role holding a policy that reaches the CA's PKI mounts; any of
+    them could be the one whose role_id is on the Consul servers.
+    """
+    auth = config.get("AuthMethod") or {}
+    if str(auth.get("Type", "")).lower() != "approle":
+        return []
+    mounts = tuple(str(config.get(k, "")).strip("/")
+                   for k in ("RootPKIPath", "IntermediatePKIPath"))
+    return [r for r in env.resources("vault_approle_auth_backend_role")
+            if r.get("role_name") == CA_ROLE
+            or any(_touches_pki(env, p, mounts) for p in r.names("token_policies"))]
+
+
+@rule(
+    "HS-CONSUL-002", ERROR, "Connect CA's Vault login can do more than documented",
+    explanation=(
+        "The documented policy for Consul's Vault CA provider (WUD consul v1.21.x "
+        "secure-mesh/certificate/vault.mdx) lists every path Consul needs; anything more "
+        "is power a Consul server compromise would hand over. Mounts created in these "
+        "stacks mean the \"Vault-managed PKI paths\" set, otherwise the Consul-managed one."
+    ),
+    fix="Use hashistack.vault.presets.connect_ca(root, intermediate) as the role's only policy.",
+)
+def ca_policy(env: Env) -> Iterator[Hit]:
+    mounted = {str(m.get("path", "")).strip("/") for m in env.resources("vault_mount")}
+    for _, config in vault_cas(env):
+        root = str(config.get("RootPKIPath", "")).strip("/")
+        inter = str(config.get("IntermediatePKIPath", "")).strip("/")
+        if not root or not inter:
+            continue
+        managed_by = "vault" if {root, inter} <= mounted else "consul"
+        for role in ca_login_roles(env, config):
+            for name in role.names("token_policies"):
+                if name == "default":
+                    continue
+                res = env.policies.get(name)
+                if res is None:
+                    yield Hit(role, f"CA login role {role.get('role_name')!r} has policy "
+                              f"{name!r}, not defined in these stacks: cannot verify it",
+                              level=WARNING)
+                    continue
+                doc = env.policy_doc(res)
+                for r in connect_ca_excess(doc, root, inter, managed_by=managed_by) if doc else ():
+                    yield Hit(res, f"policy {name!r} of the Connect CA login role "
+                              f"{role.get('role_name')!r} ({role.path}) grants "
+                              f"{list(r.capabilities)} on {r.path!r}, beyond the documented "
+                              f"{managed_by}-managed set", vault_path=r.path)

@@ -1,0 +1,76 @@
+"""Secret-looking literals in what is deployed: jobspecs, CA config, rendered files."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from hashistack.checks.env import Env, Resource
+from hashistack.checks.model import ERROR, Hit, rule
+
+# Shapes: Vault's token prefixes (Vault tokens concept page: hvs./hvb./hvr.,
+# legacy s. + 24 base62), AWS access key ids (IAM identifiers page), PEM keys.
+SHAPES = (
+    ("a Vault token", re.compile(r"(?<![\w.])hv[sbr]\.[A-Za-z0-9_-]{24,}")),
+    ("a legacy Vault token", re.compile(r"(?<![\w.])s\.[A-Za-z0-9]{24}(?![\w.])")),
+    ("an AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")),
+    ("a PEM private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
+)
+# `token = "..."`, `"Token": "..."`, `DB_PASSWORD="..."`: the key ends in token/password.
+ASSIGNMENT = re.compile(
+    r"""(?<![\w.-])["']?([\w.-]*(?:token|password|passwd|secret_id))["']?\s*[:=]\s*"([^"\n]*)\"""",
+    re.IGNORECASE,
+)
+PROVIDER_SECRETS = {"vault": ("token",), "consul": ("token",), "nomad": ("secret_id",)}
+
+
+def _reference(value: str) -> bool:
+    """A template, interpolation or variable: read at run time, not a literal."""
+    return not value.strip() or "{{" in value or "${" in value or value.startswith("$")
+
+
+def literals(text: str) -> Iterator[tuple[int, str]]:
+    """(line, what) for each secret-looking literal, one per line; never the secret."""
+    seen: set[int] = set()
+    hits = [(m.start(), what) for what, pattern in SHAPES for m in pattern.finditer(text)]
+    hits += [(m.start(), f"a literal {m.group(1)} value") for m in ASSIGNMENT.finditer(text)
+             if not _reference(m.group(2))]
+    for start, what in hits:
+        line = text.count("\n", 0, start) + 1
+        if line not in seen:
+            seen.add(line)
+            yield line, what
+
+
+def _sources(env: Env) -> Iterator[tuple[Resource, str, str]]:
+    for res in env.resources("nomad_job"):
+        if isinstance(res.get("jobspec"), str):
+            yield res, "jobspec", res.get("jobspec")
+    for res in env.resources("consul_certificate_authority"):
+        if isinstance(res.get("config_json"), str):
+            yield res, "config_json", res.get("config_json")
+    for where, text in env.rendered_files():
+        yield where, "file", text
+
+
+@rule(
+    "HS-SECRET-001", ERROR, "secret-looking literal",
+    explanation=(
+        "A literal token, key or password in a jobspec, CA config or rendered file ends up "
+        "in Terraform state, in Nomad's job history and on disk, readable by anyone who can "
+        "read those. Nomad templates and Vault Agent read secrets at run time instead "
+        "(NMD job-specification/template.mdx)."
+    ),
+    fix="Store the value in Vault and read it with a template ({{ with secret ... }}), or "
+        "pass it through the environment (VAULT_TOKEN) at run time.",
+)
+def secret_literals(env: Env) -> Iterator[Hit]:
+    for where, field, text in _sources(env):
+        for line, what in literals(text):
+            yield Hit(where, f"{what} in {field} line {line}")
+    for kind, keys in PROVIDER_SECRETS.items():
+        for p in env.providers(kind):
+            for key in keys:
+                value = p.get(key)
+                if isinstance(value, str) and not _reference(value):
+                    yield Hit(p, f"{kind} provider {key} is a literal")

@@ -1,0 +1,102 @@
+"""Vault auth roles: Nomad's token role, JWT audiences, periodic tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from hashistack.checks.env import Env, Resource
+from hashistack.checks.model import ERROR, Hit, rule
+from hashistack.vault.acl import Acl
+
+NOMAD_TOKEN_ROLE = "nomad-cluster"  # the documented name (products.md §1)
+NOMAD_SERVER_POLICY = "nomad-server"
+
+
+def nomad_token_roles(env: Env) -> list[Resource]:
+    """Token roles Nomad mints task tokens from: named in an agent's
+    `vault.create_from_role`, or the documented `nomad-cluster`."""
+    names = env.create_from_roles() | {NOMAD_TOKEN_ROLE}
+    return [r for r in env.resources("vault_token_auth_backend_role")
+            if r.get("role_name") in names]
+
+
+def _server_policies(env: Env, role: str) -> set[str]:
+    """nomad-server, and any policy that can mint tokens from `role` (as nomad-server does)."""
+    out = {NOMAD_SERVER_POLICY}
+    for name, res in env.policies.items():
+        doc = env.policy_doc(res)
+        if doc and Acl.from_policies(doc).allows(f"auth/token/create/{role}", "update"):
+            out.add(name)
+    return out
+
+
+def _ttl(res: Resource, *keys: str) -> int | None:
+    values = [res.seconds(k) for k in keys]
+    return next((v for v in values if v is not None), None)
+
+
+@rule(
+    "HS-VAULT-006", ERROR, "Nomad's token role breaks Nomad's rules",
+    explanation=(
+        "Nomad validates its token role at start (NMD@v1.6.0 nomad/vault.go validateRole): "
+        "\"Role must allow tokens to be renewed\", \"Role can not use an explicit max ttl. "
+        "Token must be periodic.\", \"Role must have a non-zero period\". The docs "
+        "(vault-integration.mdx) add: nomad-server \"should be included in list of "
+        "disallowed policies\", or tasks could mint Nomad's own token."
+    ),
+    fix="renewable = true, token_explicit_max_ttl = 0, token_period > 0 (e.g. 259200), "
+        "disallowed_policies = [\"nomad-server\"] (hashistack.vault.TokenRole does this).",
+)
+def nomad_token_role(env: Env) -> Iterator[Hit]:
+    for res in nomad_token_roles(env):
+        name = res.get("role_name")
+        if res.get("renewable") is False:
+            yield Hit(res, f"token role {name!r}: renewable = false; Nomad: \"Role must "
+                      "allow tokens to be renewed\"")
+        if (_ttl(res, "token_explicit_max_ttl", "explicit_max_ttl") or 0) > 0:
+            yield Hit(res, f"token role {name!r}: explicit max TTL set; Nomad: \"Role can "
+                      "not use an explicit max ttl. Token must be periodic.\"")
+        if not _ttl(res, "token_period", "period"):
+            yield Hit(res, f"token role {name!r}: no token_period; Nomad: \"Role must have "
+                      "a non-zero period\"")
+        missing = sorted(_server_policies(env, str(name)) - set(res.names("disallowed_policies")))
+        if missing:
+            yield Hit(res, f"token role {name!r}: disallowed_policies lacks "
+                      f"{', '.join(missing)}; tasks could get Nomad's server token policy")
+
+
+@rule(
+    "HS-VAULT-007", ERROR, "JWT role without bound_audiences",
+    explanation=(
+        "Nomad's workload identities carry an `aud` claim, and Vault requires "
+        "bound_audiences on a jwt role when the token has one (Vault JWT auth API). "
+        "Nomad's docs: aud \"must match the bound_audiences\" (configuration/vault.mdx)."
+    ),
+    fix="Set bound_audiences to the server's vault.default_identity.aud (e.g. [\"vault.io\"]).",
+)
+def jwt_role_audiences(env: Env) -> Iterator[Hit]:
+    for res in env.resources("vault_jwt_auth_backend_role"):
+        if res.get("role_type", "jwt") == "jwt" and not res.names("bound_audiences"):
+            yield Hit(res, f"JWT role {res.get('role_name')!r} has no bound_audiences")
+
+
+@rule(
+    "HS-VAULT-008", ERROR, "periodic token with an explicit max TTL",
+    explanation=(
+        "A periodic token lives as long as it is renewed within its period, but an "
+        "explicit max TTL is a hard limit even for periodic tokens (Vault tokens concept "
+        "page); the holder's token dies at that TTL. Nomad's WI docs: "
+        "\"token_explicit_max_ttl must be set to 0\" (integrations/vault/acl.mdx)."
+    ),
+    fix="Set token_explicit_max_ttl = 0, or drop token_period.",
+)
+def periodic_with_max_ttl(env: Env) -> Iterator[Hit]:
+    for res in env.resources():
+        if not (res.type.startswith("vault_") and res.type.endswith("_role")):
+            continue
+        period = _ttl(res, "token_period", "period") or 0
+        max_ttl = _ttl(res, "token_explicit_max_ttl", "explicit_max_ttl") or 0
+        if period > 0 and max_ttl > 0:
+            name = res.get("role_name") or res.get("name")
+            yield Hit(res, f"role {name!r}: token_period {period}s with "
+                      f"token_explicit_max_ttl {max_ttl}s")

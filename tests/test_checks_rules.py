@@ -1,0 +1,445 @@
+"""Each rule against small hand-made synth JSON: one clean base, one planted problem each."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from hashistack.checks import all_rules, run_checks
+from hashistack.vault import presets
+
+JOBSPEC = """job "myapp" {
+  namespace = "default"
+  group "web" {
+    task "app" {
+      driver = "docker"
+      config { image = "myapp:1" }
+      template {
+        data        = "{{ with secret \\"secret/data/myapp\\" }}P={{ .Data.data.pw }}{{ end }}"
+        destination = "secrets/app.env"
+        env         = true
+      }
+      %(vault)s
+    }
+  }
+}
+"""
+ACCESSOR = "${vault_jwt_auth_backend.jwt.accessor}"
+CA_CONFIG = ('{"Address": "https://vault:8200", "AuthMethod": {"Type": "approle", '
+             '"MountPath": "approle", "Params": {"role_id_file_path": "/r"}}, '
+             '"RootPKIPath": "connect-root", "IntermediatePKIPath": "connect-intermediate", '
+             '"LeafCertTTL": "24h", "IntermediateCertTTL": "2160h"}')
+SERVER_HCL = 'server {\n  enabled = true\n}\nvault {\n  enabled = true\n%s}\n'
+
+
+def res(construct: str, **body) -> dict:
+    return {"//": {"metadata": {"path": f"t-{construct}"}}, **body}
+
+
+def base(tier: str = "prod", version: str = "1.10.0", integration: str = "workload-identity"):
+    meta = {"hashistack": {"environment": "t", "tier": tier, "nomad_version": version,
+                           "integration": integration, "suppressions": []}}
+    vault = {
+        "//": copy.deepcopy(meta),
+        "provider": {"vault": [{"address": "https://vault:8200"}]},
+        "resource": {
+            "vault_audit": {"audit": res("vault/audit", type="file", path="file")},
+            "vault_mount": {
+                "root": res("vault/pki/root", path="connect-root", type="pki"),
+                "int": res("vault/pki/int", path="connect-intermediate", type="pki"),
+            },
+            "vault_jwt_auth_backend": {"jwt": res(
+                "vault/wi/backend", path="jwt-nomad", default_role="nomad-workloads",
+                jwks_url="https://nomad:4646/.well-known/jwks.json")},
+            "vault_jwt_auth_backend_role": {
+                "app": res("vault/wi/role-app", backend="${vault_jwt_auth_backend.jwt.path}",
+                           role_name="app-myapp", role_type="jwt", bound_audiences=["vault.io"],
+                           bound_claims={"nomad_job_id": "myapp", "nomad_namespace": "default"},
+                           claim_mappings={"nomad_job_id": "nomad_job_id"},
+                           token_policies=["app-myapp"], token_period=1800,
+                           token_explicit_max_ttl=0),
+                "default": res("vault/wi/role", backend="${vault_jwt_auth_backend.jwt.path}",
+                               role_name="nomad-workloads", role_type="jwt",
+                               bound_audiences=["vault.io"],
+                               claim_mappings={c: c for c in ("nomad_namespace", "nomad_job_id",
+                                                              "nomad_task")},
+                               token_policies=["nomad-workloads"], token_period=1800),
+            },
+            "vault_approle_auth_backend_role": {"ca": res(
+                "vault/approle-ca", role_name="consul-connect-ca",
+                token_policies=["consul-connect-ca"], token_period=259200)},
+            "vault_policy": {
+                "app": res("vault/policy-app", name="app-myapp",
+                           policy='path "secret/data/myapp" {\n  capabilities = ["read"]\n}\n'),
+                "wl": res("vault/policy-wl", name="nomad-workloads",
+                          policy=presets.nomad_workloads(ACCESSOR).to_hcl()),
+                "ca": res("vault/policy-ca", name="consul-connect-ca",
+                          policy=presets.connect_ca("connect-root",
+                                                    "connect-intermediate").to_hcl()),
+            },
+        },
+    }
+    consul = {
+        "//": copy.deepcopy(meta),
+        "provider": {"consul": [{"address": "consul:8501", "scheme": "https"}]},
+        "resource": {"consul_certificate_authority": {"ca": res(
+            "consul/ca", connect_provider="vault", config_json=CA_CONFIG)}},
+    }
+    nomad = {
+        "//": copy.deepcopy(meta),
+        "provider": {"nomad": [{"address": "https://nomad:4646"}]},
+        "resource": {"nomad_job": {"myapp": res(
+            "nomad/job-myapp", jobspec=JOBSPEC % {"vault": 'vault {\n role = "app-myapp"\n }'})}},
+    }
+    synth = {"t-vault": vault, "t-consul": consul, "t-nomad": nomad}
+    rendered = {"t-nomad": {"nomad-server.hcl": SERVER_HCL % '  default_identity {\n'
+                            '    aud = ["vault.io"]\n  }\n'}}
+    return synth, rendered
+
+
+def found(synth, rendered=None, level=None) -> set[tuple[str, str]]:
+    report = run_checks(synth, rendered)
+    return {(f.rule, f.resource) for f in report.findings if level in (None, f.level)}
+
+
+def rules_of(synth, rendered=None) -> set[str]:
+    return {r for r, _ in found(synth, rendered)}
+
+
+def vault_res(synth, rtype, name):
+    return synth["t-vault"]["resource"][rtype][name]
+
+
+def set_job_vault(synth, block: str) -> None:
+    synth["t-nomad"]["resource"]["nomad_job"]["myapp"]["jobspec"] = JOBSPEC % {"vault": block}
+
+
+@pytest.mark.parametrize("tier", ["dev", "staging", "prod"])
+def test_base_is_clean(tier):
+    synth, rendered = base(tier)
+    assert run_checks(synth, rendered).findings == []
+
+
+def test_every_rule_is_documented():
+    for r in all_rules().values():
+        assert r.id.startswith("HS-") and r.level in ("error", "warning")
+        assert len(r.explanation) > 40 and r.fix
+
+
+# HS-VAULT-001 ------------------------------------------------------------------
+
+def test_template_path_not_granted():
+    synth, rendered = base()
+    vault_res(synth, "vault_policy", "app")["policy"] = (
+        'path "secret/data/other" {\n  capabilities = ["read"]\n}\n')
+    report = run_checks(synth, rendered)
+    [f] = report.findings
+    assert (f.rule, f.resource, f.vault_path) == (
+        "HS-VAULT-001", "nomad_job.myapp", "secret/data/myapp")
+    assert "secrets/app.env" in f.message and "app-myapp" in f.message
+    assert f.construct_path == "t-nomad/job-myapp"
+
+
+def test_default_role_with_templated_policy_grants_own_path():
+    synth, rendered = base()
+    set_job_vault(synth, "vault {}")  # no role: the backend's default_role
+    # nomad-workloads grants secret/data/<namespace>/<job>, not secret/data/myapp
+    assert rules_of(synth, rendered) == {"HS-VAULT-001"}
+    job = synth["t-nomad"]["resource"]["nomad_job"]["myapp"]
+    job["jobspec"] = job["jobspec"].replace("secret/data/myapp", "secret/data/default/myapp")
+    assert rules_of(synth, rendered) == set()
+
+
+def test_task_without_vault_block():
+    synth, rendered = base()
+    set_job_vault(synth, "")
+    assert rules_of(synth, rendered) == {"HS-VAULT-001"}
+
+
+def test_unknown_role():
+    synth, rendered = base()
+    set_job_vault(synth, 'vault {\n role = "nope"\n }')
+    assert rules_of(synth, rendered) == {"HS-VAULT-001"}
+
+
+def test_legacy_policies():
+    synth, rendered = base(version="1.9.7", integration="legacy")
+    set_job_vault(synth, 'vault {\n policies = ["app-myapp"]\n }')
+    assert rules_of(synth, rendered) == set()
+    set_job_vault(synth, 'vault {\n policies = ["nomad-workloads"]\n }')
+    assert rules_of(synth, rendered) == {"HS-VAULT-001"}  # templates never render for legacy
+
+
+# HS-VAULT-002 ------------------------------------------------------------------
+
+def test_role_bound_to_another_job():
+    synth, rendered = base()
+    vault_res(synth, "vault_jwt_auth_backend_role", "app")["bound_claims"]["nomad_job_id"] = "x"
+    report = run_checks(synth, rendered)
+    assert [(f.rule, f.resource) for f in report.findings] == [
+        ("HS-VAULT-002", "nomad_job.myapp")]
+    assert "nomad_job_id=x" in report.findings[0].message
+
+
+# HS-VAULT-003/004/005/010 -----------------------------------------------------
+
+def test_root_policy():
+    synth, rendered = base()
+    vault_res(synth, "vault_jwt_auth_backend_role", "app")["token_policies"].append("root")
+    assert found(synth, rendered) == {
+        ("HS-VAULT-003", "vault_jwt_auth_backend_role.app")}
+
+
+@pytest.mark.parametrize("path,caps", [("*", ["read"]), ("sys/*", ["read"]),
+                                       ("auth/token/create", ["update", "sudo"]),
+                                       ("auth/token/*", ["sudo"])])
+def test_privileged_grants(path, caps):
+    synth, rendered = base()
+    vault_res(synth, "vault_policy", "app")["policy"] += (
+        f'path "{path}" {{\n  capabilities = {caps!r}\n}}\n'.replace("'", '"'))
+    assert found(synth, rendered) == {("HS-VAULT-004", "vault_policy.app")}
+
+
+def test_documented_sudo_is_allowed():
+    synth, rendered = base()
+    vault_res(synth, "vault_policy", "app")["policy"] += presets.nomad_startup().to_hcl()
+    assert found(synth, rendered) == set()
+
+
+def test_broad_glob_warns_in_prod_only():
+    synth, rendered = base("prod")
+    vault_res(synth, "vault_policy", "app")["policy"] += (
+        'path "secret/*" {\n  capabilities = ["read"]\n}\n')
+    assert found(synth, rendered, level="warning") == {("HS-VAULT-005", "vault_policy.app")}
+    assert run_checks(synth, rendered).exit_code == 0
+    for doc in synth.values():
+        doc["//"]["hashistack"]["tier"] = "staging"
+    assert found(synth, rendered) == set()
+
+
+def test_unparsable_policy():
+    synth, rendered = base()
+    vault_res(synth, "vault_policy", "ca")["policy"] = 'path "a*b" {\n capabilities = ["read"]\n}'
+    assert ("HS-VAULT-010", "vault_policy.ca") in found(synth, rendered)
+
+
+# HS-VAULT-006/007/008 -----------------------------------------------------------
+
+def _token_role(**over) -> dict:
+    body = dict(role_name="nomad-cluster", renewable=True, token_explicit_max_ttl=0,
+                token_period=259200, disallowed_policies=["nomad-server"], orphan=True)
+    return res("vault/token-role", **{**body, **over})
+
+
+@pytest.mark.parametrize("over", [{"renewable": False}, {"token_explicit_max_ttl": 3600},
+                                  {"token_period": 0}, {"disallowed_policies": []}])
+def test_nomad_token_role(over):
+    synth, rendered = base(version="1.9.7", integration="legacy")
+    set_job_vault(synth, 'vault {\n policies = ["app-myapp"]\n }')
+    roles = synth["t-vault"]["resource"].setdefault("vault_token_auth_backend_role", {})
+    roles["nc"] = _token_role()
+    assert found(synth, rendered) == set()
+    roles["nc"] = _token_role(**over)
+    assert "HS-VAULT-006" in rules_of(synth, rendered)
+
+
+def test_create_from_role_names_the_token_role():
+    synth, rendered = base(version="1.9.7", integration="legacy")
+    set_job_vault(synth, 'vault {\n policies = ["app-myapp"]\n }')
+    roles = synth["t-vault"]["resource"].setdefault("vault_token_auth_backend_role", {})
+    roles["other"] = _token_role(role_name="tasks", renewable=False)
+    assert found(synth, rendered) == set()  # not Nomad's
+    rendered["t-nomad"]["nomad-server.hcl"] = SERVER_HCL % '  create_from_role = "tasks"\n'
+    assert rules_of(synth, rendered) == {"HS-VAULT-006"}
+
+
+def test_jwt_role_without_audiences():
+    synth, rendered = base()
+    del vault_res(synth, "vault_jwt_auth_backend_role", "default")["bound_audiences"]
+    assert found(synth, rendered) == {("HS-VAULT-007", "vault_jwt_auth_backend_role.default")}
+
+
+def test_periodic_with_explicit_max_ttl():
+    synth, rendered = base()
+    vault_res(synth, "vault_approle_auth_backend_role", "ca")["token_explicit_max_ttl"] = 86400
+    assert found(synth, rendered) == {("HS-VAULT-008", "vault_approle_auth_backend_role.ca")}
+
+
+# HS-VAULT-009 ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("tier,fails", [("dev", False), ("staging", True), ("prod", True)])
+def test_audit_device(tier, fails):
+    synth, rendered = base(tier)
+    del synth["t-vault"]["resource"]["vault_audit"]
+    assert (("HS-VAULT-009", "") in found(synth, rendered)) is fails
+
+
+# HS-CONSUL-001/002 --------------------------------------------------------------------
+
+def _ca(synth) -> dict:
+    return synth["t-consul"]["resource"]["consul_certificate_authority"]["ca"]
+
+
+def test_ca_ttls():
+    synth, rendered = base()
+    _ca(synth)["config_json"] = CA_CONFIG.replace('"24h"', '"30m"')
+    assert found(synth, rendered) == {("HS-CONSUL-001", "consul_certificate_authority.ca")}
+
+
+def test_ca_policy_beyond_documented():
+    synth, rendered = base()
+    vault_res(synth, "vault_policy", "ca")["policy"] += (
+        'path "secret/data/*" {\n  capabilities = ["read"]\n}\n')
+    report = run_checks(synth, rendered)
+    assert {(f.rule, f.vault_path) for f in report.findings if f.level == "error"} == {
+        ("HS-CONSUL-002", "secret/data/*")}
+
+
+def test_ca_policy_found_through_pki_access():
+    synth, rendered = base()
+    role = vault_res(synth, "vault_approle_auth_backend_role", "ca")
+    role["role_name"] = "ca-login"  # not the documented name: found by its PKI policy
+    vault_res(synth, "vault_policy", "ca")["policy"] += (
+        'path "sys/mounts/connect-root/tune" {\n  capabilities = ["update"]\n}\n')
+    assert found(synth, rendered) == {("HS-CONSUL-002", "vault_policy.ca")}
+
+
+# HS-TLS-001 -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tier,level", [("dev", None), ("staging", "warning"), ("prod", "error")])
+def test_tls_verification_off(tier, level):
+    synth, rendered = base(tier)
+    synth["t-vault"]["provider"]["vault"][0]["skip_tls_verify"] = True
+    report = run_checks(synth, rendered)
+    assert [(f.rule, f.resource, f.level) for f in report.findings] == (
+        [("HS-TLS-001", "provider.vault[0]", level)] if level else [])
+
+
+@pytest.mark.parametrize("plant", [
+    lambda s, r: s["t-consul"]["provider"]["consul"][0].update(scheme="http"),
+    lambda s, r: s["t-nomad"]["provider"]["nomad"][0].update(address="http://nomad:4646"),
+    lambda s, r: _ca(s).update(config_json=CA_CONFIG.replace("https://", "http://")),
+    lambda s, r: vault_res(s, "vault_jwt_auth_backend", "jwt").update(jwks_url="http://n/j"),
+    lambda s, r: r["t-nomad"].update({"nomad-client.hcl": 'client {\n enabled = true\n}\n'
+                                      'vault {\n address = "http://vault:8200"\n}\n'}),
+])
+def test_plaintext_in_prod(plant):
+    synth, rendered = base("prod")
+    plant(synth, rendered)
+    assert rules_of(synth, rendered) == {"HS-TLS-001"}
+
+
+# HS-SECRET-001 -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("literal", [
+    'env {\n VAULT_TOKEN = "hvs.CAESIJlU3pvNmZ4bXJ2Y2VfZ2tmUjd0WmNm"\n }',
+    'env {\n T = "s.abcdefghijklmnopqrstuvwx"\n }',
+    'env {\n AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"\n }',
+    'env {\n DB_PASSWORD = "hunter22"\n }',
+    'config {\n token = "abc123"\n }',
+])
+def test_secret_literal_in_jobspec(literal):
+    synth, rendered = base()
+    set_job_vault(synth, 'vault {\n role = "app-myapp"\n }\n' + literal)
+    report = run_checks(synth, rendered)
+    assert [(f.rule, f.resource) for f in report.findings] == [
+        ("HS-SECRET-001", "nomad_job.myapp")]
+    assert "hunter22" not in report.findings[0].message  # never echo the secret
+
+
+def test_templates_are_not_secrets():
+    synth, rendered = base()
+    set_job_vault(synth, 'vault {\n role = "app-myapp"\n }\n'
+                  'env {\n DB_PASSWORD = "{{ .Data.data.password }}"\n'
+                  ' VAULT_TOKEN = "${NOMAD_SECRET}"\n }')
+    assert found(synth, rendered) == set()
+
+
+def test_private_key_in_rendered_file():
+    synth, rendered = base()
+    rendered["t-nomad"]["tls.pem"] = "-----BEGIN EC PRIVATE KEY-----\nMHc\n"
+    assert found(synth, rendered) == {("HS-SECRET-001", "rendered/tls.pem")}
+
+
+# HS-NOMAD-001 -------------------------------------------------------------------------------
+
+def test_jobspec_policies_with_nomad_1_10():
+    synth, rendered = base(integration="workload-identity")
+    set_job_vault(synth, 'vault {\n role = "app-myapp"\n }')
+    job = synth["t-nomad"]["resource"]["nomad_job"]["myapp"]
+    job["jobspec"] = job["jobspec"].replace(
+        'namespace = "default"', 'namespace = "default"\n vault {\n policies = ["a"]\n }')
+    report = run_checks(synth, rendered)
+    [f] = report.findings
+    assert f.rule == "HS-NOMAD-001"
+    assert "Nomad 1.10.0 removes the previously deprecated" in f.message
+    for doc in synth.values():
+        doc["//"]["hashistack"]["nomad_version"] = "1.9.7"
+    assert found(synth, rendered) == set()
+
+
+@pytest.mark.parametrize("vault_body", ['  allow_unauthenticated = false\n',
+                                        '  task_token_ttl = "72h"\n',
+                                        '  create_from_role = "nomad-cluster"\n'])
+def test_legacy_agent_settings_with_nomad_1_10(vault_body):
+    synth, rendered = base()
+    rendered["t-nomad"]["nomad-server.hcl"] = SERVER_HCL % vault_body
+    assert found(synth, rendered) == {("HS-NOMAD-001", "rendered/nomad-server.hcl")}
+
+
+def test_token_role_with_nomad_1_10():
+    synth, rendered = base()
+    synth["t-vault"]["resource"]["vault_token_auth_backend_role"] = {"nc": _token_role()}
+    assert found(synth, rendered) == {("HS-NOMAD-001", "vault_token_auth_backend_role.nc")}
+
+
+# Suppressions ----------------------------------------------------------------------------------
+
+def _plant_sudo(synth) -> None:
+    vault_res(synth, "vault_policy", "app")["policy"] += (
+        'path "sys/*" {\n  capabilities = ["sudo"]\n}\n')
+
+
+@pytest.mark.parametrize("target", ["t-vault/policy-app", "vault_policy.app", "t-vault"])
+def test_config_suppression(target):
+    synth, rendered = base()
+    _plant_sudo(synth)
+    synth["t-vault"]["//"]["hashistack"]["suppressions"] = [
+        {"rule": "HS-VAULT-004", "resource": target, "reason": "break-glass, ticket SEC-42"}]
+    report = run_checks(synth, rendered)
+    assert report.findings == [] and report.exit_code == 0
+    [s] = report.suppressed
+    assert (s.rule, s.suppressed_by) == ("HS-VAULT-004", "break-glass, ticket SEC-42")
+
+
+@pytest.mark.parametrize("entry", [
+    {"rule": "HS-VAULT-004", "resource": "vault_policy.app", "reason": "because"},
+    {"rule": "HS-VAULT-999", "resource": "vault_policy.app", "reason": "a long enough reason"},
+])
+def test_bad_config_suppression_is_refused(entry):
+    synth, rendered = base()
+    _plant_sudo(synth)
+    synth["t-vault"]["//"]["hashistack"]["suppressions"] = [entry]
+    report = run_checks(synth, rendered)
+    assert {f.rule for f in report.findings} == {"HS-VAULT-004", "HS-CHECK-001"}
+    assert report.suppressed == []
+
+
+def test_suppression_of_another_resource_does_not_apply():
+    synth, rendered = base()
+    _plant_sudo(synth)
+    synth["t-vault"]["//"]["hashistack"]["suppressions"] = [
+        {"rule": "HS-VAULT-004", "resource": "t-vault/policy-ap", "reason": "prefix is by segment"}]
+    assert rules_of(synth, rendered) == {"HS-VAULT-004"}
+
+
+def test_resource_suppression_from_code():
+    synth, rendered = base()
+    _plant_sudo(synth)
+    meta = vault_res(synth, "vault_policy", "app")["//"]
+    meta["hashistack_suppressions"] = [{"rule": "HS-VAULT-004", "reason": "short"}]
+    assert rules_of(synth, rendered) == {"HS-VAULT-004", "HS-CHECK-001"}
+    meta["hashistack_suppressions"] = [{"rule": "HS-VAULT-004", "reason": "reviewed in SEC-7"}]
+    report = run_checks(synth, rendered)
+    assert report.findings == [] and len(report.suppressed) == 1

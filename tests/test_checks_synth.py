@@ -1,0 +1,85 @@
+"""The checks as cdktf validations: `app.synth()` fails on errors, naming the construct."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from cdktf import App, TerraformStack  # noqa: E402
+from cdktf_cdktf_provider_vault.policy import Policy  # noqa: E402
+from cdktf_cdktf_provider_vault.provider import VaultProvider  # noqa: E402
+
+from hashistack.checks import suppress  # noqa: E402
+from hashistack.checks.synth import apply_checks  # noqa: E402
+
+SUDO_SYS = 'path "sys/*" {\n  capabilities = ["sudo"]\n}\n'
+FINE = 'path "secret/data/app" {\n  capabilities = ["read"]\n}\n'
+
+
+def _app(tmp_path, policy: str, tier: str = "dev", address: str = "https://vault:8200"):
+    app = App(outdir=str(tmp_path))
+    stack = TerraformStack(app, "lab-vault")
+    VaultProvider(stack, "vault", address=address)
+    pol = Policy(stack, "ops", name="ops", policy=policy)
+    stack.add_override("//.hashistack", {"environment": "lab", "tier": tier})
+    return app, pol
+
+
+def test_planted_error_fails_synth_naming_the_construct(tmp_path):
+    app, _ = _app(tmp_path, SUDO_SYS)
+    apply_checks(app)
+    with pytest.raises(Exception, match=r"\[HS-VAULT-004\] lab-vault/ops: policy 'ops'"):
+        app.synth()
+
+
+def test_clean_stack_synthesizes(tmp_path):
+    app, _ = _app(tmp_path, FINE)
+    apply_checks(app)
+    app.synth()
+    assert (tmp_path / "stacks" / "lab-vault" / "cdk.tf.json").is_file()
+
+
+def test_suppress_from_code(tmp_path):
+    app, pol = _app(tmp_path, SUDO_SYS)
+    suppress(pol, "HS-VAULT-004", "break-glass policy, reviewed in SEC-42")
+    apply_checks(app)
+    app.synth()
+    text = (tmp_path / "stacks" / "lab-vault" / "cdk.tf.json").read_text()
+    assert "break-glass policy, reviewed in SEC-42" in text  # the CLI sees it too
+
+
+def test_suppress_needs_a_reason(tmp_path):
+    _, pol = _app(tmp_path, SUDO_SYS)
+    with pytest.raises(ValueError, match="at least 10 characters"):
+        suppress(pol, "HS-VAULT-004", "ok")
+    with pytest.raises(ValueError, match="unknown rule"):
+        suppress(pol, "HS-NOPE-001", "a reason long enough")
+
+
+def test_suppress_a_scope_covers_every_resource_under_it(tmp_path):
+    app, pol = _app(tmp_path, SUDO_SYS)
+    stack = pol.node.scope
+    Policy(stack, "ops2", name="ops2", policy=SUDO_SYS)
+    suppress(stack, "HS-VAULT-004", "lab only; torn down nightly")
+    suppress(stack, "HS-VAULT-004", "second entry appends, not replaces")
+    apply_checks(app)
+    app.synth()
+    text = (tmp_path / "stacks" / "lab-vault" / "cdk.tf.json").read_text()
+    assert text.count("lab only; torn down nightly") == 2
+    assert text.count("second entry appends") == 2
+
+
+def test_warnings_do_not_fail_synth(tmp_path):
+    # staging: plaintext is a warning (HS-TLS-001), a missing audit device an error
+    app, _ = _app(tmp_path, FINE, tier="staging", address="http://vault:8200")
+    apply_checks(app)
+    with pytest.raises(Exception, match="HS-VAULT-009") as err:
+        app.synth()
+    assert "HS-TLS-001" not in str(err.value)
+    app, _ = _app(tmp_path / "prod", FINE, tier="prod", address="http://vault:8200")
+    apply_checks(app)
+    with pytest.raises(Exception, match=r"\[HS-TLS-001\] lab-vault: Vault provider address"):
+        app.synth()
