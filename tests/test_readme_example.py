@@ -32,3 +32,11 @@ def test_readme_example_synthesizes(tmp_path):
     [job] = stack["resource"]["nomad_job"].values()
     assert 'with secret "secret/data/myapp"' in job["jobspec"]
     assert 'role         = "app-myapp"' in job["jobspec"]
+
+
+def test_readme_lists_every_rule():
+    from hashistack.checks import all_rules
+
+    readme = (ROOT / "README.md").read_text()
+    listed = set(re.findall(r"^\| (HS-[A-Z]+-\d{3}) \|", readme, re.M))
+    assert listed == set(all_rules())
