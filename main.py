@@ -33,7 +33,8 @@ def main() -> int:
 
     # `cdktf synth` hands us its own output directory; `make synth` does not.
     cli_outdir = os.environ.get("CDKTF_OUTDIR")
-    target = Path(cli_outdir) if cli_outdir else ROOT / "cdktf.out"
+    target = (Path(cli_outdir) if cli_outdir else ROOT / "cdktf.out").resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".cdktf.out-", dir=target.parent))
     try:
         _synth(envs, scratch)
@@ -65,10 +66,19 @@ def _message(err: Exception) -> str:
     return text.split("\n    at ")[0]
 
 
+# What `cdktf deploy` leaves in a stack's folder and the next synth must keep:
+# provider plugins and their lock (and state, if a backend path points there).
+KEEP = (".terraform", ".terraform.lock.hcl", "*.tfstate", "*.tfstate.backup")
+
+
 def _replace(target: Path, scratch: Path) -> None:
     old = target.with_name(target.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
+        for stack in (scratch / "stacks").iterdir():
+            for pattern in KEEP:
+                for kept in (target / "stacks" / stack.name).glob(pattern):
+                    kept.rename(stack / kept.name)
         target.rename(old)
     scratch.rename(target)
     shutil.rmtree(old, ignore_errors=True)

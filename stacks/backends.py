@@ -3,6 +3,7 @@ backend reads its own environment (CONSUL_HTTP_TOKEN, AWS_*, TF_TOKEN_*)."""
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from cdktf import (
@@ -21,8 +22,12 @@ from stacks.config import Backend
 
 def configure(stack: TerraformStack, backend: Backend, stack_name: str) -> None:
     if backend.type == "local":
-        path = backend.path or f"terraform.{stack_name}.tfstate"
-        LocalBackend(stack, path=path)
+        # Terraform runs in cdktf.out/stacks/<stack>/ and resolves a relative
+        # path there; state must live outside cdktf.out, which synth replaces.
+        directory = PurePosixPath(backend.path or ".")
+        if not directory.is_absolute():
+            directory = PurePosixPath("../../..") / directory
+        LocalBackend(stack, path=str(directory / f"terraform.{stack_name}.tfstate"))
     elif backend.type == "consul":
         parts = urlsplit(
             backend.consul_address
@@ -37,6 +42,7 @@ def configure(stack: TerraformStack, backend: Backend, stack_name: str) -> None:
             path=f"{backend.consul_path or 'terraform/hashistack'}/{stack_name}",
             lock=True,
             gzip=True,
+            ca_file=backend.ca_file,
         )
         stack.add_override("terraform.backend.consul.access_token", None)
     elif backend.type == "s3":

@@ -7,6 +7,7 @@ the validators below refuse what would be unsafe there.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
@@ -22,6 +23,7 @@ from pydantic import (
 )
 
 from hashistack.consul.connect_ca_config import ttl_problems
+from hashistack.vault.pki_keys import check_key_bits
 from hashistack.durations import seconds
 from hashistack.versions import Version, check_integration
 
@@ -52,6 +54,27 @@ def _name(value: str) -> str:
     return value
 
 
+def _service_name(value: str) -> str:
+    # Consul service names are DNS labels; Nomad job IDs accept them too.
+    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", value):
+        raise ValueError(f"{value!r} is not a service name: lowercase letters, digits and '-'")
+    return value
+
+
+def _env_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", value):
+        raise ValueError(f"{value!r} is not an environment variable name like DB_USER")
+    return value
+
+
+def _pem(value: str) -> str:
+    if "-----BEGIN CERTIFICATE-----" not in value:
+        raise ValueError("not a PEM certificate (no -----BEGIN CERTIFICATE----- line)")
+    if "PRIVATE KEY" in value:
+        raise ValueError("holds a private key; give only the CA certificate")
+    return value
+
+
 def _mount_path(value: str) -> str:
     if not value or value.startswith("/") or value.endswith("/") or "*" in value or "+" in value:
         raise ValueError(f"{value!r} is not a mount path (no leading or trailing '/', no globs)")
@@ -61,6 +84,10 @@ def _mount_path(value: str) -> str:
 Address = Annotated[str, AfterValidator(_address)]
 Duration = Annotated[str, AfterValidator(_duration)]
 Name = Annotated[str, AfterValidator(_name)]
+ServiceName = Annotated[str, AfterValidator(_service_name)]
+EnvName = Annotated[str, AfterValidator(_env_name)]
+Pem = Annotated[str, AfterValidator(_pem)]
+SecretKey = Annotated[str, Field(min_length=1, pattern=r'^[^"\\`{}\s]+$')]
 MountPath = Annotated[str, AfterValidator(_mount_path)]
 
 
@@ -98,6 +125,11 @@ class Pki(Model):
     key_type: Literal["ec", "rsa"] = "ec"
     key_bits: int = 256
 
+    @model_validator(mode="after")
+    def _bits(self) -> Pki:
+        check_key_bits(self.key_type, self.key_bits)
+        return self
+
 
 class WorkloadIdentity(Model):
     """Defaults as `nomad setup vault` and the nomad-setup module use them."""
@@ -105,11 +137,11 @@ class WorkloadIdentity(Model):
     path: MountPath = "jwt-nomad"
     role: Name = "nomad-workloads"
     policy: Name = "nomad-workloads"
-    audience: str = "vault.io"
+    audience: Annotated[str, Field(min_length=1)] = "vault.io"
     token_period: Duration = "30m"
     jwks_url: Address | None = None  # None: Nomad's address + /.well-known/jwks.json
     jwks_ca_file: str | None = None
-    jwks_ca_pem: str | None = None
+    jwks_ca_pem: Pem | None = None
 
 
 class TokenRole(Model):
@@ -128,7 +160,7 @@ class CertAuth(Model):
     role: Name = "nomad_startup"
     startup_policy: Name = "nomad_startup"
     ca_pem_file: str | None = None
-    ca_pem: str | None = None
+    ca_pem: Pem | None = None
     allowed_common_names: list[str] = Field(default_factory=list)
     token_ttl: Duration = "24h"
 
@@ -169,13 +201,17 @@ class ConnectCa(Model):
     intermediate_cert_ttl: Duration = "8760h"
     private_key_type: Literal["ec", "rsa"] = "ec"
     private_key_bits: int = 256
-    auth: Literal["approle", "token"] = "approle"
+    auth: Literal["approle", "token"] | None = None  # None: token in dev, approle elsewhere
     token_period: Duration = "72h"
+    # AppRole: the Consul servers' addresses; their secret ID does not expire
+    # (Consul logs in again whenever its token lapses), so bind it instead.
+    bound_cidrs: list[str] = Field(default_factory=list)
 
 
 class Consul(Model):
     address: Address = "http://127.0.0.1:8500"
     datacenter: str = "dc1"
+    acl: bool | None = None  # None: off in dev (`consul agent -dev` has no ACLs)
     tls: Tls = Tls()
     connect_ca: ConnectCa = ConnectCa()
 
@@ -197,11 +233,12 @@ class Nomad(Model):
 
 class Backend(Model):
     type: Literal["local", "consul", "s3", "remote", "cloud"] = "local"
-    # local
+    # local: the folder for state files, relative to the project root
     path: str | None = None
     # consul
     consul_address: str | None = None
     consul_path: str | None = None
+    ca_file: str | None = None
     # s3
     bucket: str | None = None
     key: str | None = None
@@ -228,14 +265,14 @@ class Backend(Model):
 class App(Model):
     """An application: its KV secrets, its Vault grant, its job and service."""
 
-    name: Name
-    image: str
+    name: ServiceName
+    image: Annotated[str, Field(min_length=1)]
     namespace: Name = "default"
     port: int = Field(default=8080, ge=1, le=65535)
     count: int = Field(default=1, ge=0)
-    secrets: dict[str, str] = Field(default_factory=dict)  # ENV_VAR -> KV key
-    upstreams: list[Name] = Field(default_factory=list)
-    health_path: str = "/health"
+    secrets: dict[EnvName, SecretKey] = Field(default_factory=dict)  # ENV_VAR -> KV key
+    upstreams: list[ServiceName] = Field(default_factory=list)
+    health_path: Annotated[str, Field(pattern=r"^/\S*$")] = "/health"
 
 
 class Suppression(Model):
@@ -273,9 +310,13 @@ class Environment(Model):
     @model_validator(mode="after")
     def _connect_ca_ttls(self) -> Environment:
         ca = self.consul.connect_ca
-        problems = ttl_problems(ca.leaf_cert_ttl, ca.intermediate_cert_ttl,
-                                self.vault.pki.root_ttl, ca.private_key_type,
-                                ca.private_key_bits)
+        problems = ttl_problems(
+            ca.leaf_cert_ttl,
+            ca.intermediate_cert_ttl,
+            self.vault.pki.root_ttl,
+            ca.private_key_type,
+            ca.private_key_bits,
+        )
         if problems:
             raise ValueError(f"consul.connect_ca: {'; '.join(problems)}")
         return self
@@ -283,6 +324,17 @@ class Environment(Model):
     @model_validator(mode="after")
     def _integration_fits_version(self) -> Environment:
         check_integration(self.nomad_version, self.integration)
+        if self.integration == "legacy":
+            # Seed 003: cert auth "requires Vault to be started with TLS", and
+            # the role needs the CA that signed nomad_startup.crt.
+            if not self.vault.address.startswith("https://"):
+                raise ValueError("vault.address must use https for the legacy flow (cert auth)")
+            cert = self.vault.cert_auth
+            if not (cert.ca_pem_file or cert.ca_pem):
+                raise ValueError(
+                    "vault.cert_auth: the legacy flow needs ca_pem_file or ca_pem "
+                    "(the CA that signed nomad_startup.crt)"
+                )
         return self
 
     @model_validator(mode="after")
@@ -293,8 +345,10 @@ class Environment(Model):
             raise ValueError(f"apps: duplicate name {', '.join(dupes)}")
         for app in self.apps:
             if app.namespace not in self.nomad.namespaces:
-                raise ValueError(f"apps.{app.name}.namespace: {app.namespace!r} is not in "
-                                 f"nomad.namespaces {self.nomad.namespaces}")
+                raise ValueError(
+                    f"apps.{app.name}.namespace: {app.namespace!r} is not in "
+                    f"nomad.namespaces {self.nomad.namespaces}"
+                )
             unknown = [u for u in app.upstreams if u not in names]
             if unknown:
                 raise ValueError(f"apps.{app.name}.upstreams: unknown app {', '.join(unknown)}")
@@ -304,6 +358,18 @@ class Environment(Model):
     def audit_enabled(self) -> bool:
         enabled = self.vault.audit.enabled
         return self.tier != "dev" if enabled is None else enabled
+
+    @property
+    def consul_acl(self) -> bool:
+        acl = self.consul.acl
+        return self.tier != "dev" if acl is None else acl
+
+    @property
+    def connect_ca_auth(self) -> str:
+        # dev has no place to put AppRole credentials for Consul; a token
+        # reference needs none.
+        auth = self.consul.connect_ca.auth
+        return auth or ("token" if self.tier == "dev" else "approle")
 
     @property
     def kv_create_mount(self) -> bool:

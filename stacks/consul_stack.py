@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from cdktf import TerraformStack
+from cdktf import Fn, TerraformStack
 from cdktf_cdktf_provider_consul.provider import ConsulProvider
 from constructs import Construct
 
@@ -38,16 +38,23 @@ class ConsulStack(TerraformStack):
             scheme=url.scheme,
             datacenter=c.datacenter,
             ca_file=c.tls.ca_file,
+            cert_file=c.tls.cert_file,
+            key_file=c.tls.key_file,
             insecure_https=c.tls.skip_verify or None,
         )
         backends.configure(self, env.backend, name)
 
         ca = c.connect_ca
-        login = {"auth_method": VaultAuthMethod(
-            type="approle",
-            mount_path=vault.approle.path,
-            params={"role_id_file_path": CA_ROLE_ID_FILE, "secret_id_file_path": CA_SECRET_ID_FILE},
-        )}
+        login = {
+            "auth_method": VaultAuthMethod(
+                type="approle",
+                mount_path=vault.approle.path,
+                params={
+                    "role_id_file_path": CA_ROLE_ID_FILE,
+                    "secret_id_file_path": CA_SECRET_ID_FILE,
+                },
+            )
+        }
         if vault.connect_ca_token is not None:
             # A reference across stacks: the value stays in Terraform state.
             login = {"token": vault.connect_ca_token.client_token}
@@ -64,11 +71,18 @@ class ConsulStack(TerraformStack):
             tls_server_name=env.vault.tls.server_name,
             prevent_destroy=env.tier == "prod",
         )
-        NomadAgentPolicies(self, "nomad-agents")
-        if env.integration == "workload-identity":
-            NomadWorkloadAuth(
-                self, "nomad-workloads", jwks_url=env.jwks_url, namespaces=env.nomad.namespaces
-            )
+        if env.consul_acl:
+            NomadAgentPolicies(self, "nomad-agents")
+            if env.integration == "workload-identity":
+                wi = env.vault.workload_identity
+                NomadWorkloadAuth(
+                    self,
+                    "nomad-workloads",
+                    jwks_url=env.jwks_url,
+                    namespaces=env.nomad.namespaces,
+                    # Consul fetches Nomad's keys too: same CA as Vault uses.
+                    jwks_ca_pem=Fn.file(wi.jwks_ca_file) if wi.jwks_ca_file else wi.jwks_ca_pem,
+                )
         DefaultDeny(self, "intentions-default")
         callers: dict[str, list[str]] = {}
         for app in env.apps:

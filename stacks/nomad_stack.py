@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from cdktf import TerraformStack
+from cdktf_cdktf_provider_nomad.namespace import Namespace
 from cdktf_cdktf_provider_nomad.provider import NomadProvider
 from constructs import Construct
 
@@ -58,6 +59,8 @@ class NomadStack(TerraformStack):
             address=n.address,
             region=n.region,
             ca_file=n.tls.ca_file,
+            cert_file=n.tls.cert_file,
+            key_file=n.tls.key_file,
             skip_verify=n.tls.skip_verify or None,
         )
         backends.configure(self, env.backend, name)
@@ -65,16 +68,23 @@ class NomadStack(TerraformStack):
         # Files to ship to the machines, written beside this stack's JSON.
         self.rendered: dict[str, str] = {}
 
+        # Nomad has only `default` until a namespace is made.
+        self.namespaces = {
+            ns: Namespace(self, f"namespace-{ns}", name=ns, description="hashistack")
+            for ns in env.nomad.namespaces
+            if ns != "default"
+        }
         wi = env.integration == "workload-identity"
         ports = {a.name: UPSTREAM_PORT_BASE + i for i, a in enumerate(env.apps)}
         self.jobs = {}
         for app in env.apps:
             job = NomadJob(self, f"job-{app.name}", job=_app_job(env, app, ports))
-            if app.secrets:
-                role = vault.app_roles.get(app.name) if wi else None
-                job.use_secret(
-                    vault.kv, app.name, app.secrets, policy=vault.app_policies[app.name], role=role
-                )
+            if app.secrets and wi:
+                job.use_secret(vault.kv, app.name, app.secrets, role=vault.app_roles[app.name])
+            elif app.secrets:
+                job.use_secret(vault.kv, app.name, app.secrets, policy=vault.app_policies[app.name])
+            if app.namespace != "default":
+                job.resource.depends_on = [self.namespaces[app.namespace].fqn]
             self.jobs[app.name] = job
             if app.name in vault.agent_roles:
                 self._vault_agent(env, app, vault)
@@ -100,8 +110,8 @@ class NomadStack(TerraformStack):
             address=consul_url.netloc,
             ssl=consul_url.scheme == "https",
             ca_file=c.tls.ca_file,
-            service_identity=CONSUL_IDENTITY if wi else None,
-            task_identity=CONSUL_IDENTITY if wi else None,
+            service_identity=CONSUL_IDENTITY if wi and env.consul_acl else None,
+            task_identity=CONSUL_IDENTITY if wi and env.consul_acl else None,
         )
         for role in ("server", "client"):
             config = AgentConfig(

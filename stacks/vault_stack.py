@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cdktf import Fn, TerraformStack
-from cdktf_cdktf_provider_vault.provider import VaultProvider
+from cdktf_cdktf_provider_vault.provider import VaultProvider, VaultProviderClientAuth
 from constructs import Construct
 
 from hashistack.vault import (
@@ -45,6 +45,9 @@ class VaultStack(TerraformStack):
             ca_cert_file=v.tls.ca_file,
             skip_tls_verify=v.tls.skip_verify or None,
             tls_server_name=v.tls.server_name,
+            client_auth=VaultProviderClientAuth(cert_file=v.tls.cert_file, key_file=v.tls.key_file)
+            if v.tls.cert_file
+            else None,
         )
         backends.configure(self, env.backend, name)
 
@@ -90,14 +93,25 @@ class VaultStack(TerraformStack):
         # token; either way it holds only the documented Connect CA policy.
         ca = env.consul.connect_ca
         self.connect_ca_token = None
-        if ca.auth == "approle":
+        if env.connect_ca_auth == "approle":
+            # Consul logs in again whenever its token lapses, reading the secret
+            # ID file each time: an expiring secret ID would stop the CA.
             AppRole(
-                self, "approle-connect-ca", backend=self.approle, role=CONNECT_CA_ROLE,
-                token_policies=[CONNECT_CA_ROLE], token_period=ca.token_period,
+                self,
+                "approle-connect-ca",
+                backend=self.approle,
+                role=CONNECT_CA_ROLE,
+                token_policies=[CONNECT_CA_ROLE],
+                token_period=ca.token_period,
+                secret_id_ttl=0,
+                bound_cidrs=ca.bound_cidrs,
             )
         else:
             self.connect_ca_token = PeriodicToken(
-                self, "token-connect-ca", role=CONNECT_CA_ROLE, policies=[CONNECT_CA_ROLE],
+                self,
+                "token-connect-ca",
+                role=CONNECT_CA_ROLE,
+                policies=[CONNECT_CA_ROLE],
                 period=ca.token_period,
             )
         self.agent_roles = {}
@@ -116,7 +130,7 @@ class VaultStack(TerraformStack):
                     secret_id_ttl=v.agent_approle.secret_id_ttl,
                 )
 
-        self.app_roles: dict[str, str] = {}
+        self.app_roles = {}  # app -> JobRole (workload identity only)
         if env.integration == "workload-identity":
             self._workload_identity(env)
         else:
@@ -141,13 +155,12 @@ class VaultStack(TerraformStack):
         for app in env.apps:
             if app.name not in self.app_policies:
                 continue
-            self.workload_identity.add_job_role(
+            self.app_roles[app.name] = self.workload_identity.add_job_role(
                 app_policy_name(app.name),
                 job=app.name,
                 namespace=app.namespace,
-                policies=[app_policy_name(app.name)],
+                policies=[self.app_policies[app.name]],
             )
-            self.app_roles[app.name] = app_policy_name(app.name)
 
     def _legacy(self, env: Environment) -> None:
         tr, cert = env.vault.token_role, env.vault.cert_auth
@@ -172,12 +185,8 @@ class VaultStack(TerraformStack):
             name=cert.startup_policy,
             document=presets.nomad_startup(),
         )
+        # The environment model requires one of the two for the legacy flow.
         pem = read_ca_pem(cert.ca_pem_file) if cert.ca_pem_file else cert.ca_pem
-        if pem is None:
-            raise ValueError(
-                f"environments/{env.name}.toml: vault.cert_auth: the legacy flow needs "
-                "ca_pem_file or ca_pem (the CA that signed nomad_startup.crt)"
-            )
         backend = CertAuthBackend(self, "cert-auth", path=cert.path)
         self.cert_role = CertAuthRole(
             self,

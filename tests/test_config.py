@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -143,3 +144,18 @@ def test_bad_config_exits_nonzero_without_traceback_and_keeps_output(tmp_path):
     assert len(done.stderr.strip().splitlines()) == 1
     assert marker.read_text() == '{"previous": true}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cdktf.out", "environments", "main.py"]
+
+
+def test_synth_keeps_terraform_working_files_and_state_lives_outside(tmp_path):
+    out = tmp_path / "cdktf.out" / "stacks" / "dev-vault"
+    (out / ".terraform" / "providers").mkdir(parents=True)
+    (out / ".terraform.lock.hcl").write_text("# lock")
+    (out / "cdk.tf.json").write_text("{}")
+    done = _run_main(tmp_path, {"dev.toml": ""})
+    assert done.returncode == 0, done.stderr
+    assert (out / ".terraform" / "providers").is_dir()
+    assert (out / ".terraform.lock.hcl").read_text() == "# lock"
+    stack = json.loads((out / "cdk.tf.json").read_text())
+    path = stack["terraform"]["backend"]["local"]["path"]
+    # Resolved from the stack's folder, the state file is in the project root.
+    assert (out / path).resolve() == (tmp_path / "terraform.dev-vault.tfstate").resolve()

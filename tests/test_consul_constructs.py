@@ -160,14 +160,14 @@ def test_agent_policies_and_workload_auth():
         AclBindingRule.TF_RESOURCE_TYPE,
         {
             "bind_type": "service",
-            "bind_name": "${value.nomad_service}",
+            "bind_name": "$${value.nomad_service}",
             "selector": '"nomad_service" in value',
         },
     )
     assert Testing.to_have_resource_with_properties(
         out,
         AclBindingRule.TF_RESOURCE_TYPE,
-        {"bind_type": "role", "bind_name": "nomad-tasks-${value.nomad_namespace}"},
+        {"bind_type": "role", "bind_name": "nomad-tasks-$${value.nomad_namespace}"},
     )
     assert Testing.to_have_resource_with_properties(
         out, AclRole.TF_RESOURCE_TYPE, {"name": "nomad-tasks-batch"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from cdktf import App, TerraformStack, Testing
 from cdktf_cdktf_provider_nomad.provider import NomadProvider
@@ -9,7 +11,7 @@ from cdktf_cdktf_provider_vault.provider import VaultProvider
 
 from hashistack.nomad import NomadJob
 from hashistack.nomad.jobspec import Group, Job, Task, read_jobspec, read_vault_blocks
-from hashistack.vault import KvV2, VaultPolicy
+from hashistack.vault import KvV2, NomadWorkloadIdentity, VaultPolicy
 from tests.synth_json import resources
 
 
@@ -26,13 +28,16 @@ def make(app=None):
     return s, kv, policy
 
 
-def test_use_secret_adds_template_and_grant_and_role():
-    import json
+def wi_role(s, policy, job="myapp"):
+    wi = NomadWorkloadIdentity(s, "wi", jwks_url="https://nomad:4646/.well-known/jwks.json")
+    return wi.add_job_role("app-myapp", job=job, policies=[policy])
 
+
+def test_use_secret_adds_template_and_grant_and_role():
     s, kv, policy = make()
     j = NomadJob(s, "myapp", job=job())
     j.use_secret(
-        kv, "myapp", {"DB_USER": "username", "DB_PASS": "password"}, policy=policy, role="app-myapp"
+        kv, "myapp", {"DB_USER": "username", "DB_PASS": "password"}, role=wi_role(s, policy)
     )
     out = json.loads(Testing.synth(s))
     spec = next(iter(resources(out, "nomad_job").values()))["jobspec"]
@@ -44,7 +49,7 @@ def test_use_secret_adds_template_and_grant_and_role():
     )
     assert read_vault_blocks(spec)[("myapp", "myapp")].role == "app-myapp"
     assert "DB_USER={{ .Data.data.username }}" in spec
-    text = next(iter(resources(out, "vault_policy").values()))["policy"]
+    text = {p["name"]: p["policy"] for p in resources(out, "vault_policy").values()}["app-myapp"]
     assert text == 'path "secret/data/myapp" {\n  capabilities = ["read"]\n}\n'
 
 
@@ -59,7 +64,7 @@ def test_legacy_use_secret_sets_policies():
 def test_synth_fails_when_a_template_reads_what_no_policy_grants(tmp_path):
     s, kv, policy = make(App(outdir=str(tmp_path)))
     j = NomadJob(s, "myapp", job=job())
-    j.use_secret(kv, "myapp", {"DB_USER": "username"}, policy=policy, role="app-myapp")
+    j.use_secret(kv, "myapp", {"DB_USER": "username"}, role=wi_role(s, policy))
     # A hand-written template for another app's secret, with no grant behind it.
     j.job.groups[0].tasks[0].use_secret("secret/data/other", {"X": "y"})
     with pytest.raises(Exception, match=r"test/myapp.*secret/data/other.*app-myapp"):
@@ -76,7 +81,7 @@ def test_task_must_exist():
 def test_one_task_logs_in_one_way():
     s, kv, policy = make()
     j = NomadJob(s, "myapp", job=job())
-    j.use_secret(kv, "myapp", {"A": "a"}, policy=policy, role="app-myapp")
+    j.use_secret(kv, "myapp", {"A": "a"}, role=wi_role(s, policy))
     with pytest.raises(ValueError, match="one task logs in one way"):
         j.use_secret(kv, "other", {"B": "b"}, policy=policy)
     assert len(j.job.groups[0].tasks[0].templates) == 1  # nothing half-done
@@ -85,3 +90,34 @@ def test_one_task_logs_in_one_way():
     legacy.use_secret(kv, "a", {"A": "a"}, policy=policy)
     legacy.use_secret(kv, "b", {"B": "b"}, policy=other)
     assert legacy.job.groups[0].tasks[0].vault.policies == ("app-myapp", "app-other")
+
+
+def test_role_must_be_bound_to_this_job():
+    s, kv, policy = make()
+    j = NomadJob(s, "myapp", job=job())
+    with pytest.raises(ValueError, match="bound to job default/other.*Vault would refuse"):
+        j.use_secret(kv, "myapp", {"A": "a"}, role=wi_role(s, policy, job="other"))
+    with pytest.raises(ValueError, match="needs a role .* or a policy"):
+        j.use_secret(kv, "myapp", {"A": "a"})
+
+
+def test_synth_checks_the_roles_policies_not_just_the_argument(tmp_path):
+    s, kv, policy = make(App(outdir=str(tmp_path)))
+    # The role also holds a policy denying the path: deny wins in Vault.
+    other = VaultPolicy(s, "other", name="other")
+    other.add("secret/data/myapp", "deny")
+    wi = NomadWorkloadIdentity(s, "wi", jwks_url="https://nomad:4646/.well-known/jwks.json")
+    role = wi.add_job_role("app-myapp", job="myapp", policies=[policy, other])
+    j = NomadJob(s, "myapp", job=job())
+    j.use_secret(kv, "myapp", {"A": "a"}, role=role)
+    with pytest.raises(Exception, match=r"secret/data/myapp.*\(app-myapp, other\)"):
+        s.node.scope.synth()
+
+
+def test_jobspec_is_escaped_for_terraform():
+    s, kv, policy = make()
+    j = job()
+    j.groups[0].tasks[0].env = {"DATA": "${NOMAD_ALLOC_DIR}/data", "PCT": "%{x}"}
+    NomadJob(s, "myapp", job=j)
+    spec = next(iter(resources(json.loads(Testing.synth(s)), "nomad_job").values()))["jobspec"]
+    assert '"$${NOMAD_ALLOC_DIR}/data"' in spec and '"%%{x}"' in spec

@@ -112,8 +112,9 @@ def test_strict_environments(shipped, env):
 
 def test_backends_from_config(shipped):
     stacks = shipped[1]
+    # Relative to cdktf.out/stacks/dev-vault/, where Terraform runs: the root.
     assert stacks["dev-vault"]["terraform"]["backend"] == {
-        "local": {"path": "terraform.dev-vault.tfstate"}
+        "local": {"path": "../../../terraform.dev-vault.tfstate"}
     }
     consul = stacks["staging-nomad"]["terraform"]["backend"]["consul"]
     assert consul["path"] == "terraform/hashistack/staging-nomad"

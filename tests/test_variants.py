@@ -11,6 +11,9 @@ from tests.conftest import synth_environments
 from tests.synth_json import by, resources
 
 TOKEN_ENV = """
+[consul]
+acl = true
+
 [consul.connect_ca]
 auth = "token"
 token_period = "24h"

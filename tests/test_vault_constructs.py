@@ -196,7 +196,7 @@ def test_pki_hierarchy_root_only_and_ttls_fit():
 def test_workload_identity_defaults_match_nomad_setup_vault():
     s = stack()
     wi = NomadWorkloadIdentity(s, "wi", jwks_url="https://nomad:4646/.well-known/jwks.json")
-    wi.add_job_role("app-myapp", job="myapp", policies=["app-myapp"])
+    wi.add_job_role("app-myapp", job="myapp", policies=[VaultPolicy(s, "p", name="app-myapp")])
     out = synth(s)
     assert Testing.to_have_resource_with_properties(
         out,
@@ -236,7 +236,7 @@ def test_workload_identity_defaults_match_nomad_setup_vault():
         },
     )
     policy = json.loads(out)["resource"]["vault_policy"]
-    text = next(iter(policy.values()))["policy"]
+    [text] = [p["policy"] for p in policy.values() if p["name"] == "nomad-workloads"]
     assert "identity.entity.aliases.${vault_jwt_auth_backend." in text
     assert "metadata.nomad_job_id}}" in text
 

@@ -92,7 +92,7 @@ class NomadWorkloadAuth(Construct):
             "services",
             auth_method=self.method.name,
             bind_type="service",
-            bind_name="${value.nomad_service}",
+            bind_name="$${value.nomad_service}",
             selector='"nomad_service" in value',
             description="Nomad services get their own service identity",
         )
@@ -101,7 +101,7 @@ class NomadWorkloadAuth(Construct):
             "tasks",
             auth_method=self.method.name,
             bind_type="role",
-            bind_name="nomad-tasks-${value.nomad_namespace}",
+            bind_name="nomad-tasks-$${value.nomad_namespace}",
             selector='"nomad_service" not in value',
             description="Nomad tasks get the nomad-tasks-<namespace> role",
         )

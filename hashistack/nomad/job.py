@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from cdktf_cdktf_provider_nomad.job import Job as _JobResource
 from constructs import Construct
@@ -11,24 +12,41 @@ from constructs import Construct
 from hashistack._cdktf import ConstructError, add_validation, lazy_string
 from hashistack.nomad.jobspec import Job, Task, VaultBlock
 
+# Terraform reads `${` and `%{` in JSON strings as its own templates; Nomad
+# must get them literally (runtime interpolation like ${NOMAD_ALLOC_DIR}).
+# cdktf tokens (`${TfToken[...]}`) are left for cdktf to resolve.
+_TERRAFORM_TEMPLATE = re.compile(r"([$%])\{(?!TfToken\[)")
+
+
+def escape_for_terraform(text: str) -> str:
+    return _TERRAFORM_TEMPLATE.sub(r"\1\1{", text)
+
+
+@dataclass
+class _Login:
+    """How one task logs in to Vault, and the policies its token will hold."""
+
+    policies: list
+    identity: object | None = None  # hashistack.vault.acl.Identity, for WI templates
+
 
 class NomadJob(Construct):
     """A Nomad job whose jobspec is the canonical HCL of `job`, rendered at synth.
 
     `use_secret` is the one place an access is declared: it adds the
-    template to the task and the read grant to the Vault policy, and a
-    validation at synth proves, with the ACL engine, that the policies the
-    task will hold really allow every path its templates read.
+    template to the task and the read grant to the Vault policy the task's
+    token will hold, and a validation at synth proves, with the ACL engine,
+    that those policies really allow every path the task's templates read.
     """
 
     def __init__(self, scope: Construct, id: str, *, job: Job) -> None:
         super().__init__(scope, id)
         self.job = job
-        self._policies: dict[tuple[str, str], list] = {}
+        self._logins: dict[tuple[str, str], _Login] = {}
         self.resource = _JobResource(
             self,
             "job",
-            jobspec=lazy_string(job.to_hcl),
+            jobspec=lazy_string(lambda: escape_for_terraform(job.to_hcl())),
             purge_on_destroy=False,
             deregister_on_destroy=True,
         )
@@ -54,22 +72,52 @@ class NomadJob(Construct):
         app: str,
         env: Mapping[str, str],
         *,
-        policy,
-        role: str | None = None,
+        policy=None,
+        role=None,
         task: str | None = None,
         destination: str | None = None,
     ) -> None:
-        """Read `<kv>/data/<app>` into `env` and grant exactly that read to `policy`.
+        """Read `<kv>/data/<app>` into `env` and grant exactly that read.
 
-        With `role` the task logs in with workload identity (the role must hold
-        `policy`); without it the legacy `vault { policies = [...] }` is used.
+        Workload identity: pass `role` (a `JobRole` from
+        `NomadWorkloadIdentity.add_job_role`); the grant goes to its first
+        policy. Legacy token workflow (Nomad ≤ 1.9): pass `policy` (a
+        `VaultPolicy`); the task gets `vault { policies = [...] }`.
         """
+        if (policy is None) == (role is None):
+            raise ConstructError(self, "use_secret needs a role (workload identity) or a policy")
         group, t = self.task(task)
-        vault = self._vault_block(t, policy.name, role)  # refuse before changing anything
+        if role is not None:
+            if (role.job, role.namespace) != (self.job.name, self.job.namespace):
+                raise ConstructError(
+                    self,
+                    f"role {role.name!r} is bound to job {role.namespace}/{role.job}, "
+                    f"not {self.job.namespace}/{self.job.name}: Vault would refuse the login",
+                )
+            grantee, login = role.policies[0], self._wi_login(role, t.name)
+        else:
+            grantee, login = policy, None
+        vault = self._vault_block(t, grantee.name, role.name if role else None)
+        # Nothing changes until every refusal above has had its say.
         t.use_secret(kv.data_path(app), env, destination)
-        kv.grant_read(policy, app)
+        kv.grant_read(grantee, app)
         t.vault = vault
-        self._policies.setdefault((group, t.name), []).append(policy)
+        current = self._logins.setdefault((group, t.name), login or _Login(policies=[]))
+        if login is None and grantee not in current.policies:
+            current.policies.append(grantee)
+
+    def _wi_login(self, role, task: str) -> _Login:
+        from hashistack.vault.acl import Identity
+
+        identity = Identity(
+            alias_name=self.job.name,  # the roles' user_claim is /nomad_job_id
+            alias_metadata={
+                "nomad_namespace": self.job.namespace,
+                "nomad_job_id": self.job.name,
+                "nomad_task": task,
+            },
+        )
+        return _Login(policies=list(role.policies), identity=identity)
 
     def _vault_block(self, task: Task, policy: str, role: str | None) -> VaultBlock:
         current = task.vault
@@ -79,17 +127,20 @@ class NomadJob(Construct):
             return current
         if role is None and current.policies is not None:
             return replace(current, policies=sorted({*current.policies, policy}))
-        raise ConstructError(self, f"task {task.name!r} already has {current}; one task logs "
-                             "in one way (a workload-identity role or legacy policies)")
+        raise ConstructError(
+            self,
+            f"task {task.name!r} already has {current}; one task logs "
+            "in one way (a workload-identity role or legacy policies)",
+        )
 
     def _templates_are_granted(self):
         from hashistack.vault.acl import Acl
 
         for read in self.job.secret_reads():
-            policies = self._policies.get((read.group, read.task), [])
-            acl = Acl.from_policies([p.document for p in policies])
+            login = self._logins.get((read.group, read.task), _Login(policies=[]))
+            acl = Acl.from_policies([p.document for p in login.policies], login.identity)
             if not acl.allows(read.path, "read"):
-                names = ", ".join(p.name for p in policies) or "none"
+                names = ", ".join(p.name for p in login.policies) or "none"
                 yield (
                     f"task {read.group}/{read.task} template {read.destination} reads "
                     f"{read.path}, which its policies ({names}) do not allow"

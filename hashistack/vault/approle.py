@@ -42,7 +42,8 @@ class AppRole(Construct):
         token_ttl: str = "1h",
         token_max_ttl: str = "4h",
         token_period: str | None = None,
-        secret_id_ttl: str = "24h",
+        secret_id_ttl: str | int = "24h",
+        bound_cidrs: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, id)
         if not token_policies:
@@ -65,4 +66,6 @@ class AppRole(Construct):
             token_period=seconds(token_period) if token_period else None,
             secret_id_ttl=seconds(secret_id_ttl),
             bind_secret_id=True,
+            secret_id_bound_cidrs=list(bound_cidrs) or None,
+            token_bound_cidrs=list(bound_cidrs) or None,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from cdktf_cdktf_provider_vault.jwt_auth_backend import JwtAuthBackend
 from cdktf_cdktf_provider_vault.jwt_auth_backend_role import JwtAuthBackendRole
@@ -20,6 +21,17 @@ CLAIM_MAPPINGS = {
     "nomad_job_id": "nomad_job_id",
     "nomad_task": "nomad_task",
 }
+
+
+@dataclass(frozen=True)
+class JobRole:
+    """A JWT role bound to one Nomad job's identity, and the policies it holds."""
+
+    name: str
+    job: str
+    namespace: str
+    policies: list[VaultPolicy]
+    resource: JwtAuthBackendRole
 
 
 class NomadWorkloadIdentity(Construct):
@@ -70,19 +82,26 @@ class NomadWorkloadIdentity(Construct):
         )
         self.role_name = role
         self.default_role = self._role("role", role, [policy], bound_claims=None)
-        self.job_roles: dict[str, JwtAuthBackendRole] = {}
+        self.job_roles: dict[str, JobRole] = {}
 
     def add_job_role(
-        self, name: str, *, job: str, namespace: str = "default", policies: Sequence[str]
-    ) -> JwtAuthBackendRole:
-        """A role only `job` in `namespace` can log in with, holding `policies`."""
+        self, name: str, *, job: str, namespace: str = "default", policies: Sequence[VaultPolicy]
+    ) -> JobRole:
+        """A role only `job` in `namespace` can log in with, holding `policies`.
+
+        Pass the result to `NomadJob.use_secret(..., role=...)`: the read is
+        granted to the role's first policy, and synth proves the role allows it.
+        """
         if not policies:
             raise ConstructError(self, f"role {name!r}: policies is empty")
-        role = self._role(
+        resource = self._role(
             f"role-{name}",
             name,
-            list(policies),
+            [p.name for p in policies],
             bound_claims={"nomad_namespace": namespace, "nomad_job_id": job},
+        )
+        role = JobRole(
+            name=name, job=job, namespace=namespace, policies=list(policies), resource=resource
         )
         self.job_roles[name] = role
         return role

@@ -32,12 +32,22 @@ class PeriodicToken(Construct):
         if seconds(period) <= 0:
             raise ConstructError(self, "period must be positive: the token must be renewable")
         self.role = TokenAuthBackendRole(
-            self, "role", role_name=role, allowed_policies=list(policies), orphan=True,
-            renewable=True, token_period=seconds(period), token_explicit_max_ttl=0,
+            self,
+            "role",
+            role_name=role,
+            allowed_policies=list(policies),
+            orphan=True,
+            renewable=True,
+            token_period=seconds(period),
+            token_explicit_max_ttl=0,
         )
         self.token = Token(
-            self, "token", role_name=self.role.role_name, policies=list(policies),
-            renewable=True, period=period, no_default_policy=True,
+            self,
+            "token",
+            role_name=self.role.role_name,
+            policies=list(policies),
+            renewable=True,
+            no_default_policy=True,
             display_name=role,
         )
         self.client_token = self.token.client_token
