@@ -23,8 +23,8 @@ from pydantic import (
 )
 
 from hashistack.consul.connect_ca_config import ttl_problems
-from hashistack.vault.pki_keys import check_key_bits
 from hashistack.durations import seconds
+from hashistack.vault.pki_keys import check_key_bits
 from hashistack.versions import Version, check_integration
 
 
