@@ -4,12 +4,15 @@ import pytest
 from hashistack.nomad.agent_config import (
     AgentConfig,
     AgentConsulBlock,
+    AgentTls,
     AgentVaultBlock,
     Telemetry,
     WorkloadIdentity,
 )
 from tests.hashicorp_hcl import parse_many
 
+NOMAD_TLS = AgentTls(ca_file="/etc/nomad/ca.pem", cert_file="/etc/nomad/server.pem",
+                     key_file="/etc/nomad/server-key.pem")
 TLS = {"ca_file": "/etc/certs/ca.pem", "cert_file": "/etc/certs/nomad.pem",
        "key_file": "/etc/certs/nomad-key.pem", "tls_server_name": "vault.service.consul"}
 
@@ -29,6 +32,18 @@ def configs() -> dict[str, AgentConfig]:
         "token-client": AgentConfig("client", servers=["10.0.0.1:4647"], vault=legacy,
                                     consul=legacy_consul),
         "bare-client": AgentConfig("client", servers=["nomad.service.consul"], telemetry=None),
+        "tls-server": AgentConfig("server", tls=NOMAD_TLS, consul=consul),
+        "tls-client": AgentConfig(
+            "client",
+            tls=AgentTls(ca_file="/etc/nomad/ca.pem", cert_file="/etc/nomad/client.pem",
+                         key_file="/etc/nomad/client-key.pem", http=False),
+            consul=consul,
+        ),
+        "mtls-http-server": AgentConfig(
+            "server",
+            tls=AgentTls(ca_file="/etc/nomad/ca.pem", cert_file="/etc/nomad/server.pem",
+                         key_file="/etc/nomad/server-key.pem", verify_https_client=True),
+        ),
     }
 
 
@@ -109,6 +124,41 @@ def test_telemetry_for_prometheus(parsed):
     assert "consul" not in parsed["bare-client"] and "vault" not in parsed["bare-client"]
 
 
+def test_agent_tls_block(parsed):
+    assert parsed["tls-server"]["tls"] == [
+        {
+            "http": True,
+            "rpc": True,
+            "ca_file": "/etc/nomad/ca.pem",
+            "cert_file": "/etc/nomad/server.pem",
+            "key_file": "/etc/nomad/server-key.pem",
+            "verify_server_hostname": True,
+        }
+    ]
+    client_tls = parsed["tls-client"]["tls"][0]
+    assert client_tls["http"] is False and client_tls["rpc"] is True
+    assert client_tls["verify_server_hostname"] is True
+    assert "verify_https_client" not in client_tls
+    assert parsed["mtls-http-server"]["tls"][0]["verify_https_client"] is True
+    for name in ("wi-server", "wi-client", "bare-client"):
+        assert "tls" not in parsed[name]
+
+
+def test_consul_grpc_tls_is_written_for_clients_with_workload_identity(parsed):
+    # The consul block has ssl and the (server-side) identities set; its gRPC
+    # settings must still reach the client, which bootstraps Envoy.
+    consul = configs()["tls-client"].consul
+    assert consul is not None and consul.ssl
+    assert consul.service_identity is not None and consul.task_identity is not None
+    client = parsed["tls-client"]["consul"][0]
+    assert client["ssl"] is True
+    assert client["grpc_address"] == "127.0.0.1:8503"
+    assert client["grpc_ca_file"] == "/etc/consul/ca.pem"
+    server = parsed["tls-server"]["consul"][0]
+    assert "grpc_address" not in server and "grpc_ca_file" not in server
+    assert server["service_identity"] == [{"aud": ["consul.io"], "ttl": "1h"}]
+
+
 def test_no_token_field_exists():
     for cls in (AgentVaultBlock, AgentConsulBlock, AgentConfig):
         assert "token" not in cls.__dataclass_fields__
@@ -149,6 +199,14 @@ def test_default_identity_is_configurable():
         (lambda: WorkloadIdentity(aud=[]), "aud"),
         (lambda: WorkloadIdentity(aud="vault.io"), "aud"),
         (lambda: Telemetry(collection_interval="fast"), "collection_interval"),
+        (lambda: AgentTls(), "ca_file, cert_file, key_file"),
+        (lambda: AgentTls(ca_file="/ca", cert_file="/c"), "cert_file and key_file"),
+        (lambda: AgentTls(http=False, rpc=False, key_file="/k"), "cert_file and key_file"),
+        (lambda: AgentTls(ca_file="/ca", cert_file="/c", key_file="/k", http=False,
+                          verify_https_client=True), "verify_https_client"),
+        (lambda: AgentTls(ca_file="", cert_file="/c", key_file="/k"), "AgentTls.ca_file"),
+        (lambda: AgentTls(http="yes", ca_file="/ca", cert_file="/c", key_file="/k"),
+         "AgentTls.http"),
     ],
 )
 def test_validation_names_the_field(build, field):

@@ -5,6 +5,7 @@ import subprocess
 import pytest
 
 from hashistack.nomad.bootstrap import startup_script, systemd_unit
+from hashistack.vault.presets import nomad_startup
 
 TOKEN_LIKE = re.compile(r"\bhvs\.|\bs\.[A-Za-z0-9]{24}")
 
@@ -150,3 +151,14 @@ def test_systemd_unit_options_and_validation():
     ):
         with pytest.raises(ValueError, match=field):
             systemd_unit(**kwargs)
+
+
+def test_periodic_token_needs_sudo_and_the_docstring_says_so():
+    # The script asks for an explicit period; Vault's token store refuses that
+    # without sudo on auth/token/create-orphan, which the preset grants.
+    assert "period=72h" in script()
+    doc = " ".join((startup_script.__doc__ or "").split())
+    assert "`update` *and* `sudo` on `auth/token/create-orphan`" in doc
+    assert "no sudo" not in doc
+    rule = {r.path: r for r in nomad_startup().rules}["auth/token/create-orphan"]
+    assert set(rule.capabilities) == {"update", "sudo"}

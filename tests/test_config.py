@@ -63,6 +63,21 @@ BAD = {
         '[nomad]\nversion = "1.6.2"\nintegration = "workload-identity"\n',
         "needs Nomad 1.7.0",
     ),
+    "lowercase env name": ('[[apps]]\nname = "a"\nimage = "i"\nsecrets = { db-user = "u" }\n',
+                           "apps.0.secrets.db-user"),
+    "bad service name": ('[[apps]]\nname = "A_b"\nimage = "i"\n', "apps.0.name"),
+    "inline ca not pem": ('[vault.cert_auth]\nca_pem = "abc"\n',
+                          "vault.cert_auth.ca_pem: not a PEM certificate"),
+    "empty audience": ('[vault.workload_identity]\naudience = ""\n',
+                       "vault.workload_identity.audience"),
+    "pki key bits": ('[vault.pki]\nkey_bits = 1000\n', "vault.pki: key_bits 1000"),
+    "legacy over http": ('[nomad]\nversion = "1.9.7"\nintegration = "legacy"\n',
+                         "vault.address must use https for the legacy flow"),
+    "legacy without ca": (
+        '[vault]\naddress = "https://v:8200"\n[nomad]\nversion = "1.9.7"\n'
+        'integration = "legacy"\n',
+        "vault.cert_auth: the legacy flow needs ca_pem_file or ca_pem",
+    ),
     "short suppression reason": (
         '[[suppressions]]\nrule = "HS-VAULT-001"\nresource = "x"\nreason = "because"\n',
         "suppressions.0.reason",

@@ -1,6 +1,7 @@
 import hcl  # pyhcl: HCL1, what checks use to read jobspecs without Node
 import pytest
 
+from hashistack.hcl import render
 from hashistack.nomad.jobspec import (
     Check,
     Connect,
@@ -136,6 +137,47 @@ def test_every_rendered_jobspec_parses_with_hashicorp_hcl2_and_pyhcl():
     }
 
 
+def expose_job() -> Job:
+    """check.mdx / expose.mdx's expose-check example: bridge network, no port blocks."""
+    api = Service(
+        "count-api",
+        "9001",
+        connect=Connect(),
+        checks=[
+            Check(expose=True, name="api-health", timeout="3s"),
+            Check(type="grpc", expose=True, name="api-grpc"),
+            Check(type="tcp", name="alive"),
+        ],
+    )
+    web = Task("web", config={"image": "hashicorpdev/counter-api:v3"})
+    group = Group("api", network=Network(mode="bridge", ports={}), services=[api], tasks=[web])
+    return Job("expose-check-example", groups=[group])
+
+
+def test_expose_check_and_numeric_port_parse_with_hashicorp_hcl2_and_pyhcl():
+    text = expose_job().to_hcl()
+    parsed = parse_many({"expose": text})["expose"]
+    assert "ok" in parsed, parsed
+    group = parsed["ok"]["job"]["expose-check-example"][0]["group"]["api"][0]
+    assert group["network"] == [{"mode": "bridge"}]
+    service = group["service"][0]
+    assert service["port"] == "9001"
+    http, grpc, tcp = service["check"]
+    assert http["expose"] is True and http["type"] == "http" and http["path"] == "/health"
+    assert grpc["expose"] is True and grpc["type"] == "grpc" and "path" not in grpc
+    assert "expose" not in tcp
+    assert service["connect"][0]["sidecar_service"][0]["proxy"] == [{}]
+    body = hcl.loads(text)["job"]["expose-check-example"]["group"]["api"]
+    assert body["network"] == {"mode": "bridge"}
+
+
+def test_service_port_forms():
+    assert Service("s", 8080).block().attrs["port"] == "8080"
+    assert Service("s", "8080").block().attrs["port"] == "8080"
+    Group("g", services=[Service("s", "8080")])  # a number needs no port label
+    assert "expose" not in render(Check().block())
+
+
 def test_secret_reads_and_read_back_agree():
     job = mesh_job()
     reads = job.secret_reads()
@@ -263,6 +305,15 @@ def test_use_secret_refuses_duplicate_destination():
             "bridge",
         ),
         (lambda: Group("g", services=[Service("s", "http")]), "port label"),
+        (lambda: Check(type="tcp", expose=True), "Check.expose"),
+        (lambda: Check(expose="yes"), "Check.expose"),
+        (
+            lambda: Group("g", services=[Service("s", "9001", checks=[Check(expose=True)])]),
+            "expose",
+        ),
+        (lambda: Service("s", "70000"), "Service.port"),
+        (lambda: Service("s", 0), "Service.port"),
+        (lambda: Service("s", "http port"), "Service.port"),
         (lambda: Job("j", groups=[Group("g"), Group("g")]), "group name"),
     ],
 )

@@ -36,6 +36,11 @@ def test_snapshot(shipped, json_snapshot, name):
     assert shipped[1][name] == json_snapshot
 
 
+@pytest.mark.parametrize("name", ["legacy-vault", "legacy-consul", "legacy-nomad"])
+def test_legacy_snapshot(legacy, json_snapshot, name):
+    assert legacy[1][name] == json_snapshot
+
+
 @pytest.mark.parametrize("name", STACKS)
 def test_providers_take_tokens_from_the_environment(shipped, name):
     stack = shipped[1][name]
