@@ -314,6 +314,13 @@ def test_use_secret_refuses_duplicate_destination():
         (lambda: Service("s", "70000"), "Service.port"),
         (lambda: Service("s", 0), "Service.port"),
         (lambda: Service("s", "http port"), "Service.port"),
+        # Names are matched whole: a trailing newline is not a name.
+        (lambda: Job("j\n"), "Job.name"),
+        (lambda: Service("api\n", "http"), "Service.name"),
+        (lambda: Network(ports={"http\n": 80}), "Network.ports label"),
+        (lambda: Task("t", driver="docker\r"), "Task.driver"),
+        (lambda: Template("d", "x", change_mode="signal", change_signal="HUP"),
+         "Template.change_signal"),
         (lambda: Job("j", groups=[Group("g"), Group("g")]), "group name"),
     ],
 )

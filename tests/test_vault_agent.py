@@ -158,6 +158,8 @@ def auth() -> AutoAuth:
          "restart_on_secret_changes"),
         (lambda: Exec(["/bin/app"], restart_stop_signal="TERM"), "restart_stop_signal"),
         (lambda: EnvTemplate("1BAD", "x"), "EnvTemplate.name"),
+        (lambda: EnvTemplate("A\n", "x"), "EnvTemplate.name"),
+        (lambda: AgentTemplate("/d", contents="x", perms="0640\n"), "AgentTemplate.perms"),
         (lambda: EnvTemplate("A"), "source or contents"),
         (lambda: EnvTemplate("A", contents="x", source="/s"), "source or contents"),
         (lambda: AgentTemplate("/d"), "source or contents"),

@@ -8,32 +8,17 @@ to review. Tokens are never part of the model (see `AgentVaultBlock`).
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from hashistack.durations import seconds
+from hashistack import _validate as valid
 from hashistack.hcl import Block, block, render
 
 ROLES = ("server", "client")
 WORKFLOWS = ("workload-identity", "token")
-_ADDR = re.compile(r"^[^\s/]+:\d{1,5}$")
-
-
-def _text(value: str | None, what: str) -> None:
-    if value is not None and (not isinstance(value, str) or not value or "\n" in value):
-        raise ValueError(f"{what} must be a non-empty single-line string, got {value!r}")
-
-
-def _ttl(value: str | None, what: str) -> None:
-    if value is None:
-        return
-    try:
-        seconds(value)
-    except ValueError as err:
-        raise ValueError(f"{what}: {err}") from None
+_ADDR = re.compile(r"[^\s/]+:\d{1,5}")
 
 
 def _role(role: str) -> None:
@@ -55,8 +40,8 @@ class WorkloadIdentity:
             raise ValueError("WorkloadIdentity.aud must be a non-empty list of audiences")
         object.__setattr__(self, "aud", tuple(self.aud))
         for a in self.aud:
-            _text(a, "WorkloadIdentity.aud entry")
-        _ttl(self.ttl, "WorkloadIdentity.ttl")
+            valid.text(a, "WorkloadIdentity.aud entry")
+        valid.duration(self.ttl, "WorkloadIdentity.ttl", optional=True)
 
     def block(self, name: str) -> Block:
         return block(name, aud=list(self.aud), ttl=self.ttl, env=self.env, file=self.file)
@@ -113,10 +98,10 @@ class AgentVaultBlock:
             )
         for name in ("namespace", "create_from_role", "jwt_auth_backend_path", "ca_file",
                      "ca_path", "cert_file", "key_file", "tls_server_name"):
-            _text(getattr(self, name), f"AgentVaultBlock.{name}")
+            valid.text(getattr(self, name), f"AgentVaultBlock.{name}", optional=True)
         if self.key_file is not None and self.cert_file is None:
             raise ValueError("AgentVaultBlock.key_file requires cert_file (vault.mdx)")
-        _ttl(self.task_token_ttl, "AgentVaultBlock.task_token_ttl")
+        valid.duration(self.task_token_ttl, "AgentVaultBlock.task_token_ttl", optional=True)
         if self.workflow == "workload-identity":
             for name in ("task_token_ttl", "allow_unauthenticated"):
                 if getattr(self, name) is not None:
@@ -185,6 +170,58 @@ class AgentVaultBlock:
 
 
 @dataclass(frozen=True)
+class AgentTls:
+    """The agent `tls {}` block (configuration/tls.mdx): mTLS for Nomad itself.
+
+    `http` turns on TLS for the HTTP API (non-mutual unless
+    `verify_https_client`); `rpc` turns on mTLS for RPC and Raft, between
+    servers and from clients to servers. Either needs the CA, the agent's
+    certificate and its key (tls.mdx "Enabling TLS" example); `cert_file` and
+    `key_file` are a pair in any case. `verify_server_hostname` (default
+    true here; Nomad's own default is false) makes outgoing connections check
+    the server certificate's name (server.<region>.nomad). The same block is
+    written for servers and clients.
+    """
+
+    http: bool = True
+    rpc: bool = True
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    verify_server_hostname: bool = True
+    verify_https_client: bool | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("http", "rpc", "verify_server_hostname"):
+            valid.flag(getattr(self, name), f"AgentTls.{name}")
+        valid.flag(self.verify_https_client, "AgentTls.verify_https_client", optional=True)
+        for name in ("ca_file", "cert_file", "key_file"):
+            valid.text(getattr(self, name), f"AgentTls.{name}", optional=True)
+        valid.together("AgentTls", cert_file=self.cert_file, key_file=self.key_file)
+        if self.http or self.rpc:
+            missing = [n for n in ("ca_file", "cert_file", "key_file") if getattr(self, n) is None]
+            if missing:
+                raise ValueError(
+                    f"AgentTls: http/rpc TLS needs ca_file, cert_file and key_file; "
+                    f"missing {', '.join(missing)}"
+                )
+        if self.verify_https_client and not self.http:
+            raise ValueError("AgentTls.verify_https_client needs http = true (HTTPS only)")
+
+    def block(self) -> Block:
+        return block(
+            "tls",
+            http=self.http,
+            rpc=self.rpc,
+            ca_file=self.ca_file,
+            cert_file=self.cert_file,
+            key_file=self.key_file,
+            verify_server_hostname=self.verify_server_hostname,
+            verify_https_client=self.verify_https_client,
+        )
+
+
+@dataclass(frozen=True)
 class AgentConsulBlock:
     """The agent `consul {}` block (configuration/consul.mdx).
 
@@ -192,6 +229,17 @@ class AgentConsulBlock:
     ``CONSUL_HTTP_TOKEN`` at run time. `service_identity` / `task_identity`
     (servers, workload identity) default to the docs' recommended blocks; set
     them to None for the token workflow.
+
+    gRPC and TLS: with `ssl = True` the HTTP API is TLS, but Connect sidecars
+    (Envoy, bootstrapped by the client) reach Consul over gRPC, which is a
+    separate listener. Since Consul 1.14 the TLS one is `grpc_tls_port`
+    (8503 by default) and the plaintext `grpc_port` (8502, Nomad's default
+    `grpc_address`) is off by default; so on a TLS Consul, clients need
+    `grpc_address` pointed at the TLS listener and `grpc_ca_file` to verify
+    it (hashicorp/nomad#15360). Both are client parameters (consul.mdx
+    "Parameters for Nomad Clients") and are written for `role="client"`
+    only; the workload identities are server parameters and written for
+    `role="server"` only, so one block serves both roles.
     """
 
     address: str = "127.0.0.1:8500"
@@ -211,14 +259,14 @@ class AgentConsulBlock:
         for name in ("address", "grpc_address"):
             value = getattr(self, name)
             if value is not None and not (
-                isinstance(value, str) and (_ADDR.match(value) or value.startswith("unix://"))
+                isinstance(value, str)
+                and (_ADDR.fullmatch(value) or (value.startswith("unix://") and "\n" not in value))
             ):
                 raise ValueError(f"AgentConsulBlock.{name} {value!r} must be host:port")
         for name in ("ca_file", "cert_file", "key_file", "grpc_ca_file"):
-            _text(getattr(self, name), f"AgentConsulBlock.{name}")
+            valid.text(getattr(self, name), f"AgentConsulBlock.{name}", optional=True)
         # consul.mdx: cert_file and key_file need each other.
-        if (self.cert_file is None) != (self.key_file is None):
-            raise ValueError("AgentConsulBlock.cert_file and key_file must be set together")
+        valid.together("AgentConsulBlock", cert_file=self.cert_file, key_file=self.key_file)
         si = self.service_identity
         if si is not None and (si.env is not None or si.file is not None):
             raise ValueError("AgentConsulBlock.service_identity: Nomad ignores env and file here")
@@ -261,7 +309,7 @@ class Telemetry:
     disable_hostname: bool = True
 
     def __post_init__(self) -> None:
-        _ttl(self.collection_interval, "Telemetry.collection_interval")
+        valid.duration(self.collection_interval, "Telemetry.collection_interval", optional=True)
 
     def block(self) -> Block:
         return block(
@@ -286,13 +334,13 @@ class AgentConfig:
     vault: AgentVaultBlock | None = None
     consul: AgentConsulBlock | None = None
     telemetry: Telemetry | None = field(default_factory=Telemetry)
+    tls: AgentTls | None = None
 
     def __post_init__(self) -> None:
         _role(self.role)
         for name in ("datacenter", "region", "bind_addr"):
-            _text(getattr(self, name), f"AgentConfig.{name}")
-        if not isinstance(self.data_dir, str) or not posixpath.isabs(self.data_dir):
-            raise ValueError(f"AgentConfig.data_dir must be absolute, got {self.data_dir!r}")
+            valid.text(getattr(self, name), f"AgentConfig.{name}", optional=True)
+        valid.abs_path(self.data_dir, "AgentConfig.data_dir")
         if (
             isinstance(self.bootstrap_expect, bool)
             or not isinstance(self.bootstrap_expect, int)
@@ -306,7 +354,7 @@ class AgentConfig:
             raise ValueError("AgentConfig.servers must be a list of addresses, not a string")
         object.__setattr__(self, "servers", tuple(self.servers))
         for s in self.servers:
-            _text(s, "AgentConfig.servers entry")
+            valid.text(s, "AgentConfig.servers entry")
         if self.role == "server" and self.servers:
             raise ValueError("AgentConfig.servers is a client setting, not for servers")
         if self.role == "client" and not self.servers and (
@@ -322,6 +370,8 @@ class AgentConfig:
             children = [block("server", enabled=True, bootstrap_expect=self.bootstrap_expect)]
         else:
             children = [block("client", enabled=True, servers=list(self.servers) or None)]
+        if self.tls is not None:
+            children.append(self.tls.block())
         if self.consul is not None:
             children.append(self.consul.block(self.role))
         if self.vault is not None:

@@ -11,31 +11,21 @@ of this.
 
 from __future__ import annotations
 
-import posixpath
 import re
 import shlex
 from collections.abc import Sequence
 from urllib.parse import urlparse
 
-from hashistack.durations import seconds
+from hashistack import _validate as valid
 
-_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-_MOUNT = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
-_UNIT = re.compile(r"^[A-Za-z0-9@_.:-]+$")
-
-
-def _line(value: str, what: str) -> str:
-    if not isinstance(value, str) or not value or any(c in value for c in "\n\r\0"):
-        raise ValueError(f"{what} must be a non-empty single-line string, got {value!r}")
-    return value
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+_MOUNT = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
+_UNIT = re.compile(r"[A-Za-z0-9@_.:-]+")
 
 
 def _abs(value: str, what: str) -> str:
-    _line(value, what)
-    # No whitespace either: these paths also go into systemd lines.
-    if not posixpath.isabs(value) or re.search(r"\s", value):
-        raise ValueError(f"{what} must be an absolute path without spaces, got {value!r}")
-    return value
+    # No whitespace either: these paths also go into shell and systemd lines.
+    return valid.abs_path(value, what, spaces=False)
 
 
 def _q(value: str) -> str:
@@ -58,11 +48,16 @@ def startup_script(
 ) -> str:
     """Bash start-up script for a Nomad server in the legacy token workflow.
 
-    The cert role's token needs `update` on `auth/token/create-orphan` (no
-    sudo: that endpoint "can be properly ACLd", products.md §4) plus the
-    `token_policies` it hands on.
+    The cert role's token needs `update` *and* `sudo` on
+    `auth/token/create-orphan`, plus the `token_policies` it hands on.
+    create-orphan alone can be ACLd without sudo, but this script asks for an
+    explicit `period`, and Vault's token store refuses that without root or
+    sudo on the request path ("root or sudo privileges required to create
+    periodic token", vault/token_store.go). The policy
+    `hashistack.vault.presets.nomad_startup()` (default `period=True`)
+    grants exactly update + sudo there for this reason.
     """
-    url = urlparse(_line(vault_addr, "vault_addr"))
+    url = urlparse(valid.text(vault_addr, "vault_addr"))
     # Cert auth only works over TLS (seed 003's note).
     if url.scheme != "https" or not url.hostname:
         raise ValueError(f"vault_addr must be https:// (cert auth needs TLS), got {vault_addr!r}")
@@ -70,21 +65,17 @@ def startup_script(
     _abs(client_key, "client_key")
     if ca_cert is not None:
         _abs(ca_cert, "ca_cert")
-    if not _NAME.match(_line(cert_role, "cert_role")):
-        raise ValueError(f"cert_role {cert_role!r} must be letters, digits, '_', '.', '-'")
-    if not _MOUNT.match(_line(cert_auth_path, "cert_auth_path")):
-        raise ValueError(f"cert_auth_path {cert_auth_path!r} must be a mount path like 'cert'")
+    valid.matches(valid.text(cert_role, "cert_role"), _NAME, "cert_role",
+                  "must be letters, digits, '_', '.', '-'")
+    valid.matches(valid.text(cert_auth_path, "cert_auth_path"), _MOUNT, "cert_auth_path",
+                  "must be a mount path like 'cert'")
     if isinstance(token_policies, str) or not token_policies:
         raise ValueError("token_policies must be a non-empty list of policy names")
     for p in token_policies:
-        if not _NAME.match(_line(p, "token_policies entry")):
-            raise ValueError(f"token_policies entry {p!r} is not a policy name")
-    try:
-        period_s = seconds(_line(period, "period"))
-    except ValueError as err:
-        raise ValueError(f"period: {err}") from None
+        valid.matches(valid.text(p, "token_policies entry"), _NAME, "token_policies entry",
+                      "is not a policy name")
     # Nomad: the role/token "must have a non-zero period".
-    if period_s <= 0:
+    if not valid.duration(valid.text(period, "period"), "period"):
         raise ValueError("period must be greater than zero")
     for value, what in ((nomad_binary, "nomad_binary"), (nomad_config_dir, "nomad_config_dir"),
                         (pid_file, "pid_file")):
@@ -150,10 +141,8 @@ def systemd_unit(
     if isinstance(after, str):
         raise ValueError("after must be a list of unit names, not a string")
     for unit in after:
-        if not _UNIT.match(_line(unit, "after entry")):
-            raise ValueError(f"after entry {unit!r} is not a unit name")
-    if not _NAME.match(_line(user, "user")):
-        raise ValueError(f"user {user!r} is not a user name")
+        valid.matches(valid.text(unit, "after entry"), _UNIT, "after entry", "is not a unit name")
+    valid.matches(valid.text(user, "user"), _NAME, "user", "is not a user name")
     return f"""[Unit]
 Description=Nomad agent (fetches its Vault token at start)
 Documentation=https://developer.hashicorp.com/nomad/docs

@@ -14,42 +14,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hashistack.durations import seconds
+from hashistack import _validate as valid
 from hashistack.hcl import Block, block, render
 
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 # RFC 1123 label: Nomad refuses other service names (service.mdx `name`).
-_SERVICE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-_ENV = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-_ENV_ANY_CASE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_GO_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_PORT_LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_SIGNAL = re.compile(r"^SIG[A-Z0-9]+$")
+_SERVICE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_GO_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PORT_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_PORT_NUMBER = re.compile(r"[0-9]+")
 
 CHANGE_MODES = ("noop", "restart", "signal")
 JOB_TYPES = ("service", "batch", "system", "sysbatch")
-
-
-def _name(value: str, what: str) -> None:
-    if not isinstance(value, str) or not _NAME.match(value):
-        raise ValueError(f"{what} {value!r} must be letters, digits, '_', '.', '-'")
-
-
-def _text(value: str, what: str) -> None:
-    if not isinstance(value, str) or not value or "\n" in value:
-        raise ValueError(f"{what} must be a non-empty single-line string, got {value!r}")
-
-
-def _duration(value: str, what: str) -> None:
-    try:
-        seconds(value)
-    except ValueError as err:
-        raise ValueError(f"{what}: {err}") from None
-
-
-def _port(value: int, what: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise ValueError(f"{what} must be a port number 1-65535, got {value!r}")
 
 
 def _change(mode: str, signal: str | None, where: str) -> None:
@@ -61,8 +36,8 @@ def _change(mode: str, signal: str | None, where: str) -> None:
         raise ValueError(f"{where}.change_signal is required when change_mode is 'signal'")
     if mode != "signal" and signal is not None:
         raise ValueError(f"{where}.change_signal is only allowed when change_mode is 'signal'")
-    if signal is not None and not _SIGNAL.match(signal):
-        raise ValueError(f"{where}.change_signal {signal!r} is not a signal name like 'SIGHUP'")
+    if signal is not None:
+        valid.signal(signal, f"{where}.change_signal")
 
 
 @dataclass(frozen=True)
@@ -89,7 +64,7 @@ class VaultBlock:
                 "VaultBlock: set role (workload identity) or policies (legacy token), not both"
             )
         if self.role is not None:
-            _text(self.role, "VaultBlock.role")
+            valid.text(self.role, "VaultBlock.role")
         if self.policies is not None:
             if isinstance(self.policies, str):
                 raise ValueError("VaultBlock.policies must be a list of names, not a string")
@@ -97,10 +72,10 @@ class VaultBlock:
             if not self.policies:
                 raise ValueError("VaultBlock.policies must not be empty; leave it None instead")
             for p in self.policies:
-                _text(p, "VaultBlock.policies entry")
+                valid.text(p, "VaultBlock.policies entry")
         _change(self.change_mode, self.change_signal, "VaultBlock")
         if self.namespace is not None:
-            _text(self.namespace, "VaultBlock.namespace")
+            valid.text(self.namespace, "VaultBlock.namespace")
 
     def block(self) -> Block:
         return block(
@@ -126,7 +101,7 @@ class Template:
     change_signal: str | None = None
 
     def __post_init__(self) -> None:
-        _text(self.destination, "Template.destination")
+        valid.text(self.destination, "Template.destination")
         if not isinstance(self.data, str) or not self.data.strip():
             raise ValueError("Template.data must be non-empty template text")
         _change(self.change_mode, self.change_signal, "Template")
@@ -170,11 +145,10 @@ class Task:
     resources: Resources = field(default_factory=Resources)
 
     def __post_init__(self) -> None:
-        _name(self.name, "Task.name")
-        _text(self.driver, "Task.driver")
+        valid.name(self.name, "Task.name")
+        valid.text(self.driver, "Task.driver")
         for key, value in self.env.items():
-            if not _ENV_ANY_CASE.match(key):
-                raise ValueError(f"Task.env name {key!r} is not an environment variable name")
+            valid.env_name(key, "Task.env name")
             if not isinstance(value, str):
                 raise ValueError(f"Task.env[{key!r}] must be a string, got {value!r}")
         self.templates = list(self.templates)
@@ -236,8 +210,7 @@ def secret_env_template(path: str, env: Mapping[str, str]) -> str:
         raise ValueError("use_secret: env must map at least one ENV_VAR to a secret key")
     lines = [f'{{{{ with secret "{path}" }}}}']
     for var, key in env.items():
-        if not isinstance(var, str) or not _ENV.match(var):
-            raise ValueError(f"use_secret: env name {var!r} must match [A-Z_][A-Z0-9_]*")
+        valid.env_name(var, "use_secret: env name", upper=True)
         lines.append(f"{var}={_data_ref(key)}")
     lines.append("{{ end }}")
     return "\n".join(lines) + "\n"
@@ -252,7 +225,7 @@ def secret_field_template(path: str, key: str) -> str:
 def _data_ref(key: str) -> str:
     if not isinstance(key, str) or not key or re.search(r'["\\\n`]|\}\}', key):
         raise ValueError(f"use_secret: secret key {key!r} is not usable in a template")
-    if _GO_FIELD.match(key):
+    if _GO_FIELD.fullmatch(key):
         return f"{{{{ .Data.data.{key} }}}}"
     # Go templates cannot reach "my-key" as a field; `index` can.
     return f'{{{{ index .Data.data "{key}" }}}}'
@@ -267,10 +240,9 @@ class Network:
         if self.mode not in ("bridge", "host"):
             raise ValueError(f"Network.mode must be 'bridge' or 'host', got {self.mode!r}")
         for label, to in self.ports.items():
-            if not isinstance(label, str) or not _PORT_LABEL.match(label):
-                raise ValueError(f"Network.ports label {label!r} is not a valid port label")
+            valid.matches(label, _PORT_LABEL, "Network.ports label", "is not a valid port label")
             if to is not None:
-                _port(to, f"Network.ports[{label!r}]")
+                valid.port(to, f"Network.ports[{label!r}]")
 
     def block(self) -> Block:
         ports = [block("port", label, to=to) for label, to in self.ports.items()]
@@ -279,13 +251,20 @@ class Network:
 
 @dataclass(frozen=True)
 class Check:
-    """A service `check`; `path` is written for http checks only."""
+    """A service `check`; `path` is written for http checks only.
+
+    `expose = True` makes Nomad generate an Expose Path for the check on the
+    sidecar proxy (check.mdx `expose`): http and grpc checks only, and only
+    on a Connect-enabled group service using the default Connect proxy
+    (`Group.validate` enforces the Connect half).
+    """
 
     type: str = "http"
     path: str = "/health"
     interval: str = "10s"
     timeout: str = "2s"
     name: str | None = None
+    expose: bool | None = None
 
     def __post_init__(self) -> None:
         if self.type not in ("http", "tcp", "grpc"):
@@ -293,10 +272,16 @@ class Check:
         path_ok = isinstance(self.path, str) and self.path.startswith("/")
         if self.type == "http" and not path_ok:
             raise ValueError(f"Check.path must start with '/' for http checks, got {self.path!r}")
-        _duration(self.interval, "Check.interval")
-        _duration(self.timeout, "Check.timeout")
+        valid.duration(self.interval, "Check.interval")
+        valid.duration(self.timeout, "Check.timeout")
         if self.name is not None:
-            _text(self.name, "Check.name")
+            valid.text(self.name, "Check.name")
+        valid.flag(self.expose, "Check.expose", optional=True)
+        # check.mdx: expose paths are generated for HTTP and gRPC checks only.
+        if self.expose and self.type not in ("http", "grpc"):
+            raise ValueError(
+                f"Check.expose is only for http and grpc checks, not {self.type!r}"
+            )
 
     def block(self) -> Block:
         return block(
@@ -304,6 +289,7 @@ class Check:
             name=self.name,
             type=self.type,
             path=self.path if self.type == "http" else None,
+            expose=self.expose,
             interval=self.interval,
             timeout=self.timeout,
         )
@@ -315,9 +301,9 @@ class Upstream:
     local_bind_port: int
 
     def __post_init__(self) -> None:
-        if not isinstance(self.destination_name, str) or not _SERVICE.match(self.destination_name):
-            raise ValueError(f"Upstream.destination_name {self.destination_name!r} is invalid")
-        _port(self.local_bind_port, "Upstream.local_bind_port")
+        valid.matches(self.destination_name, _SERVICE, "Upstream.destination_name",
+                      "is not a service name (an RFC 1123 label)")
+        valid.port(self.local_bind_port, "Upstream.local_bind_port")
 
     def block(self) -> Block:
         return block(
@@ -352,12 +338,16 @@ class Service:
     connect: Connect | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not _SERVICE.match(self.name):
-            raise ValueError(
-                f"Service.name {self.name!r} must be an RFC 1123 label (letters, digits, '-')"
-            )
+        valid.matches(self.name, _SERVICE, "Service.name",
+                      "must be an RFC 1123 label (letters, digits, '-')")
         if isinstance(self.port, bool) or not isinstance(self.port, (str, int)) or self.port == "":
             raise ValueError(f"Service.port must be a port label or number, got {self.port!r}")
+        # A number (int or "8080") is a port inside the network namespace, as
+        # a Connect service with no host port label uses (expose.mdx example).
+        if isinstance(self.port, int) or _PORT_NUMBER.fullmatch(self.port):
+            valid.port(int(self.port), "Service.port")
+        else:
+            valid.matches(self.port, _PORT_LABEL, "Service.port", "is not a port label or number")
         if self.provider not in ("consul", "nomad"):
             raise ValueError(f"Service.provider must be 'consul' or 'nomad', got {self.provider!r}")
         # Service mesh is a Consul feature; Nomad's native provider has no Connect.
@@ -366,7 +356,7 @@ class Service:
         object.__setattr__(self, "tags", tuple(self.tags))
         object.__setattr__(self, "checks", tuple(self.checks))
         for tag in self.tags:
-            _text(tag, "Service.tags entry")
+            valid.text(tag, "Service.tags entry")
 
     def block(self) -> Block:
         children = [c.block() for c in self.checks]
@@ -392,7 +382,7 @@ class Group:
     vault: VaultBlock | None = None
 
     def __post_init__(self) -> None:
-        _name(self.name, "Group.name")
+        valid.name(self.name, "Group.name")
         if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 0:
             raise ValueError(f"Group.count must be an integer >= 0, got {self.count!r}")
         self.tasks = list(self.tasks)
@@ -410,10 +400,19 @@ class Group:
             )
         labels = set(self.network.ports) if self.network is not None else set()
         for s in self.services:
-            if isinstance(s.port, str) and not s.port.isdigit() and s.port not in labels:
+            if isinstance(s.port, str) and s.port not in labels and not _PORT_NUMBER.fullmatch(
+                s.port
+            ):
                 raise ValueError(
                     f"Group {self.name!r}: service {s.name!r} port {s.port!r} is not a "
                     "network port label of the group"
+                )
+            # check.mdx `expose`: "Only compatible with Connect-enabled
+            # task-group services using the default Connect proxy".
+            if s.connect is None and any(c.expose for c in s.checks):
+                raise ValueError(
+                    f"Group {self.name!r}: service {s.name!r} has a check with expose = true "
+                    "but no connect block (expose needs a Connect sidecar)"
                 )
 
     def block(self) -> Block:
@@ -448,17 +447,17 @@ class Job:
     vault: VaultBlock | None = None
 
     def __post_init__(self) -> None:
-        _name(self.name, "Job.name")
+        valid.name(self.name, "Job.name")
         if self.type not in JOB_TYPES:
             raise ValueError(f"Job.type must be one of {JOB_TYPES}, got {self.type!r}")
         if isinstance(self.datacenters, str) or not self.datacenters:
             raise ValueError("Job.datacenters must be a non-empty list of names")
         self.datacenters = list(self.datacenters)
         for dc in self.datacenters:
-            _text(dc, "Job.datacenters entry")
-        _text(self.namespace, "Job.namespace")
+            valid.text(dc, "Job.datacenters entry")
+        valid.text(self.namespace, "Job.namespace")
         if self.region is not None:
-            _text(self.region, "Job.region")
+            valid.text(self.region, "Job.region")
         self.groups = list(self.groups)
         _unique([g.name for g in self.groups], f"Job {self.name!r} group name")
 

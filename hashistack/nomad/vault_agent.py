@@ -15,22 +15,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import urlparse
 
+from hashistack import _validate as valid
 from hashistack.hcl import Block, block, render
 
-_ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_PERMS = re.compile(r"^0?[0-7]{3}$")
-_SIGNAL = re.compile(r"^SIG[A-Z0-9]+$")
-
-
-def _text(value: str | None, what: str, required: bool = False) -> None:
-    if value is None and not required:
-        return
-    if not isinstance(value, str) or not value or "\n" in value:
-        raise ValueError(f"{what} must be a non-empty single-line string, got {value!r}")
+_PERMS = re.compile(r"0?[0-7]{3}")
 
 
 def _mount(value: str, what: str) -> None:
-    _text(value, what, required=True)
+    valid.text(value, what)
     if not value.startswith("auth/") or value.endswith("/"):
         raise ValueError(f"{what} {value!r} must look like auth/<path>")
 
@@ -47,8 +39,8 @@ class AppRoleMethod:
     remove_secret_id_file_after_reading: bool | None = None
 
     def __post_init__(self) -> None:
-        _text(self.role_id_file_path, "AppRoleMethod.role_id_file_path", required=True)
-        _text(self.secret_id_file_path, "AppRoleMethod.secret_id_file_path")
+        valid.text(self.role_id_file_path, "AppRoleMethod.role_id_file_path")
+        valid.text(self.secret_id_file_path, "AppRoleMethod.secret_id_file_path", optional=True)
         _mount(self.mount_path, "AppRoleMethod.mount_path")
 
     def config(self) -> dict:
@@ -72,9 +64,8 @@ class CertMethod:
 
     def __post_init__(self) -> None:
         for f in ("name", "client_cert", "client_key", "ca_cert"):
-            _text(getattr(self, f), f"CertMethod.{f}")
-        if (self.client_cert is None) != (self.client_key is None):
-            raise ValueError("CertMethod.client_cert and client_key must be set together")
+            valid.text(getattr(self, f), f"CertMethod.{f}", optional=True)
+        valid.together("CertMethod", client_cert=self.client_cert, client_key=self.client_key)
         _mount(self.mount_path, "CertMethod.mount_path")
 
     def config(self) -> dict:
@@ -94,7 +85,7 @@ class FileSink:
     mode: int = 0o640
 
     def __post_init__(self) -> None:
-        _text(self.path, "FileSink.path", required=True)
+        valid.text(self.path, "FileSink.path")
         mode = self.mode
         if isinstance(mode, bool) or not isinstance(mode, int) or not 0 < mode <= 0o777:
             raise ValueError(f"FileSink.mode must be a permission like 0o640, got {self.mode!r}")
@@ -127,7 +118,7 @@ class AutoAuth:
 def _source_or_contents(source: str | None, contents: str | None, where: str) -> None:
     if (source is None) == (contents is None):
         raise ValueError(f"{where}: set exactly one of source or contents")
-    _text(source, f"{where}.source")
+    valid.text(source, f"{where}.source", optional=True)
     if contents is not None and (not isinstance(contents, str) or not contents):
         raise ValueError(f"{where}.contents must be non-empty template text")
 
@@ -145,10 +136,10 @@ class AgentTemplate:
     error_on_missing_key: bool | None = None
 
     def __post_init__(self) -> None:
-        _text(self.destination, "AgentTemplate.destination", required=True)
+        valid.text(self.destination, "AgentTemplate.destination")
         _source_or_contents(self.source, self.contents, "AgentTemplate")
         perms = self.perms
-        if perms is not None and not (isinstance(perms, str) and _PERMS.match(perms)):
+        if perms is not None and not (isinstance(perms, str) and _PERMS.fullmatch(perms)):
             raise ValueError(f"AgentTemplate.perms must be octal text like '0640', got {perms!r}")
         if self.command is not None:
             if isinstance(self.command, str) or not self.command:
@@ -179,8 +170,7 @@ class EnvTemplate:
     error_on_missing_key: bool = True
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not _ENV.match(self.name):
-            raise ValueError(f"EnvTemplate.name {self.name!r} is not an environment variable name")
+        valid.env_name(self.name, "EnvTemplate.name")
         _source_or_contents(self.source, self.contents, f"EnvTemplate[{self.name}]")
 
     def block(self) -> Block:
@@ -212,8 +202,7 @@ class Exec:
             raise ValueError("Exec.command[0] must name the program to run")
         if self.restart_on_secret_changes not in ("always", "never"):
             raise ValueError("Exec.restart_on_secret_changes must be 'always' or 'never'")
-        if not _SIGNAL.match(self.restart_stop_signal):
-            raise ValueError(f"Exec.restart_stop_signal {self.restart_stop_signal!r} is no signal")
+        valid.signal(self.restart_stop_signal, "Exec.restart_stop_signal")
 
     def block(self) -> Block:
         return block(
@@ -235,9 +224,8 @@ class VaultTLS:
 
     def __post_init__(self) -> None:
         for f in ("ca_cert", "client_cert", "client_key"):
-            _text(getattr(self, f), f"VaultTLS.{f}")
-        if (self.client_cert is None) != (self.client_key is None):
-            raise ValueError("VaultTLS.client_cert and client_key must be set together")
+            valid.text(getattr(self, f), f"VaultTLS.{f}", optional=True)
+        valid.together("VaultTLS", client_cert=self.client_cert, client_key=self.client_key)
 
 
 @dataclass(frozen=True)

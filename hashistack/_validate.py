@@ -1,0 +1,103 @@
+"""Small field validators shared by the model classes.
+
+Each raises ValueError naming the field it was given (`what`, e.g.
+"Task.name" or "period"), so a message says which setting is wrong, and
+returns the checked value so calls can be chained. Durations go through
+`hashistack.durations.seconds`, the project's one duration grammar.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any
+
+from hashistack.durations import seconds
+
+# Names Nomad allows for jobs, groups and tasks (and similar identifiers).
+NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+# POSIX environment variable names, any case / the upper-case convention.
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ENV_NAME_UPPER = re.compile(r"[A-Z_][A-Z0-9_]*")
+SIGNAL = re.compile(r"SIG[A-Z0-9]+")
+
+
+def text(value: Any, what: str, *, optional: bool = False) -> Any:
+    """A non-empty single-line string (no newline, carriage return or NUL).
+
+    With `optional=True`, None passes too.
+    """
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value or any(c in value for c in "\n\r\0"):
+        raise ValueError(f"{what} must be a non-empty single-line string, got {value!r}")
+    return value
+
+
+def matches(value: Any, pattern: re.Pattern[str], what: str, expected: str) -> str:
+    """A string wholly matching `pattern`; the message is "<what> <value> <expected>"."""
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ValueError(f"{what} {value!r} {expected}")
+    return value
+
+
+def name(value: Any, what: str) -> str:
+    """A job, group or task name: letters, digits, '_', '.', '-' (not first)."""
+    return matches(value, NAME, what, "must be letters, digits, '_', '.', '-'")
+
+
+def env_name(value: Any, what: str, *, upper: bool = False) -> str:
+    """An environment variable name; `upper=True` asks for [A-Z_][A-Z0-9_]*."""
+    if upper:
+        return matches(value, ENV_NAME_UPPER, what, "must match [A-Z_][A-Z0-9_]*")
+    return matches(value, ENV_NAME, what, "is not an environment variable name")
+
+
+def signal(value: Any, what: str) -> str:
+    """A signal name as Nomad and Vault take it ("SIGHUP", "SIGTERM")."""
+    return matches(value, SIGNAL, what, "is not a signal name like 'SIGHUP'")
+
+
+def abs_path(value: Any, what: str, *, spaces: bool = True) -> str:
+    """A single-line absolute POSIX path; `spaces=False` also refuses whitespace
+    (for paths that go into shell or systemd lines)."""
+    text(value, what)
+    if not posixpath.isabs(value) or (not spaces and re.search(r"\s", value)):
+        detail = "an absolute path" if spaces else "an absolute path without spaces"
+        raise ValueError(f"{what} must be {detail}, got {value!r}")
+    return value
+
+
+def duration(value: Any, what: str, *, optional: bool = False) -> int | None:
+    """A Go-style duration ("10s", "1h30m", or int seconds); returns seconds."""
+    if value is None and optional:
+        return None
+    try:
+        return seconds(value)
+    except ValueError as err:
+        raise ValueError(f"{what}: {err}") from None
+
+
+def port(value: Any, what: str) -> int:
+    """A TCP/UDP port number 1-65535 (an int, not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise ValueError(f"{what} must be a port number 1-65535, got {value!r}")
+    return value
+
+
+def flag(value: Any, what: str, *, optional: bool = False) -> bool | None:
+    """A bool (None passes with `optional=True`)."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, bool):
+        allowed = "true, false or None" if optional else "true or false"
+        raise ValueError(f"{what} must be {allowed}, got {value!r}")
+    return value
+
+
+def together(owner: str, **fields: Any) -> None:
+    """Fields that are all set or all None ("X.cert_file and key_file ...")."""
+    if len({v is None for v in fields.values()}) > 1:
+        names = list(fields)
+        joined = ", ".join(names[:-1]) + " and " + names[-1]
+        raise ValueError(f"{owner}.{joined} must be set together")
