@@ -216,6 +216,14 @@ class Consul(Model):
     connect_ca: ConnectCa = ConnectCa()
 
 
+class AgentTlsFiles(Model):
+    """Files on the Nomad machines for the agents' own mTLS (`tls {}`)."""
+
+    ca_file: str
+    cert_file: str
+    key_file: str
+
+
 class Nomad(Model):
     address: Address = "http://127.0.0.1:4646"
     region: str = "global"
@@ -224,6 +232,7 @@ class Nomad(Model):
     integration: Literal["workload-identity", "legacy"] | None = None  # None: by version
     namespaces: list[Name] = Field(default_factory=lambda: ["default"])
     tls: Tls = Tls()
+    agent_tls: AgentTlsFiles | None = None
 
     @model_validator(mode="after")
     def _version(self) -> Nomad:
@@ -303,6 +312,9 @@ class Environment(Model):
                 raise ValueError(f"{product}.tls.skip_verify must be false in {self.tier}")
             if section.tls.ca_file is None:
                 raise ValueError(f"{product}.tls.ca_file is required in {self.tier}")
+        if self.nomad.agent_tls is None:
+            raise ValueError(f"nomad.agent_tls is required in {self.tier}: https to Nomad "
+                             "needs the agents' own certificates")
         if self.vault.audit.enabled is False:
             raise ValueError(f"vault.audit.enabled cannot be false in {self.tier}")
         return self

@@ -14,6 +14,7 @@ from hashistack.nomad.agent_config import (
     CONSUL_IDENTITY,
     AgentConfig,
     AgentConsulBlock,
+    AgentTls,
     AgentVaultBlock,
 )
 from hashistack.nomad.job import NomadJob
@@ -106,12 +107,24 @@ class NomadStack(TerraformStack):
             namespace=v.namespace,
         )
         consul_url = urlsplit(c.address)
+        consul_tls = consul_url.scheme == "https"
+        identities = wi and env.consul_acl
         consul_block = AgentConsulBlock(
             address=consul_url.netloc,
-            ssl=consul_url.scheme == "https",
+            ssl=consul_tls,
             ca_file=c.tls.ca_file,
-            service_identity=CONSUL_IDENTITY if wi and env.consul_acl else None,
-            task_identity=CONSUL_IDENTITY if wi and env.consul_acl else None,
+            # Envoy sidecars reach Consul over gRPC; with TLS that is the 8503
+            # listener and needs the CA (hashicorp/nomad#15360).
+            grpc_address=f"{consul_url.hostname}:8503" if consul_tls else None,
+            grpc_ca_file=c.tls.ca_file if consul_tls else None,
+            service_identity=CONSUL_IDENTITY if identities else None,
+            task_identity=CONSUL_IDENTITY if identities else None,
+        )
+        tls = n.agent_tls
+        agent_tls = (
+            AgentTls(ca_file=tls.ca_file, cert_file=tls.cert_file, key_file=tls.key_file)
+            if tls
+            else None
         )
         for role in ("server", "client"):
             config = AgentConfig(
@@ -120,6 +133,7 @@ class NomadStack(TerraformStack):
                 region=n.region,
                 vault=vault_block,
                 consul=consul_block,
+                tls=agent_tls,
             )
             self.rendered[f"nomad-{role}.hcl"] = config.to_hcl()
 
@@ -176,12 +190,17 @@ class NomadStack(TerraformStack):
 
 
 def _app_job(env: Environment, app: App, ports: dict[str, int]) -> Job:
+    """An app in the mesh: reachable only through its sidecar, so intentions
+    decide who may call it. No host port is mapped; the health check goes
+    through an exposed path on the proxy."""
     upstreams = [Upstream(destination_name=u, local_bind_port=ports[u]) for u in app.upstreams]
-    task = Task(name=app.name, driver="docker", config={"image": app.image, "ports": ["http"]})
+    task = Task(name=app.name, driver="docker", config={"image": app.image})
     service = Service(
         name=app.name,
-        port="http",
-        checks=[Check(type="http", path=app.health_path, name=f"{app.name}-health")],
+        port=str(app.port),
+        checks=[
+            Check(type="http", path=app.health_path, name=f"{app.name}-health", expose=True)
+        ],
         connect=Connect(upstreams=upstreams),
     )
     group = Group(
@@ -189,7 +208,7 @@ def _app_job(env: Environment, app: App, ports: dict[str, int]) -> Job:
         count=app.count,
         tasks=[task],
         services=[service],
-        network=Network(mode="bridge", ports={"http": app.port}),
+        network=Network(mode="bridge", ports={}),
     )
     return Job(
         name=app.name,

@@ -59,6 +59,10 @@ def test_modern_nomad_agents_use_workload_identity(shipped):
     assert "create_from_role" not in server["vault"][0]
     assert server["consul"][0]["service_identity"][0]["aud"] == ["consul.io"]
     assert server["telemetry"][0]["prometheus_metrics"] is True
+    for agent in (server, client):
+        tls = agent["tls"][0]
+        assert tls["http"] is True and tls["rpc"] is True and tls["cert_file"]
+    assert client["consul"][0]["grpc_address"].endswith(":8503")
     assert not (rendered / "nomad-startup.sh").exists()
 
 
@@ -123,3 +127,8 @@ def test_intentions_follow_upstreams(shipped):
     proxy = parsed["job"]["web"][0]["group"]["web"][0]["service"][0]["connect"][0]
     upstream = proxy["sidecar_service"][0]["proxy"][0]["upstreams"][0]
     assert upstream["destination_name"] == "myapp"
+    # Only through the mesh: no host port, the check goes through the proxy.
+    group = parsed["job"]["web"][0]["group"]["web"][0]
+    assert "port" not in group["network"][0]
+    service = group["service"][0]
+    assert service["port"] == "8000" and service["check"][0]["expose"] is True
