@@ -23,12 +23,16 @@ path "prod/*" { policy = "read" }
 path "prod/aws/*" { policy = "deny" }
 path "sys/*" { policy = "deny" }
 path "foo/bar" { capabilities = ["read", "create", "sudo"] }
+path "baz/quux" { capabilities = ["read", "create", "patch"] }
 path "test/+/segment" { capabilities = ["read"] }
 path "+/segment/at/front" { capabilities = ["read"] }
 path "test/segment/at/end/+" { capabilities = ["read"] }
 path "test/segment/at/end/v2/+/" { capabilities = ["read"] }
 path "test/+/wildcard/+/*" { capabilities = ["read"] }
 path "test/+/wildcardglob/+/end*" { capabilities = ["read"] }
+path "1/2/*" { capabilities = ["create"] }
+path "1/2/+" { capabilities = ["read"] }
+path "1/2/+/+" { capabilities = ["update", "recover"] }
 """
 VAULT_ACL_POLICY2 = """
 name = "OpS"
@@ -41,6 +45,7 @@ path "stage/aws/policy/*" {
 path "prod/*" { policy = "write" }
 path "sys/seal" { policy = "sudo" }
 path "foo/bar" { capabilities = ["deny"] }
+path "baz/quux" { capabilities = ["deny"] }
 """
 
 # acl_test.go testACLSingle: (operation, path, allowed, sudo)
@@ -61,6 +66,11 @@ SINGLE = [
     ("list", "foo/bar", False, True),
     ("update", "foo/bar", False, True),
     ("create", "foo/bar", True, True),
+    ("read", "baz/quux", True, False),
+    ("create", "baz/quux", True, False),
+    ("patch", "baz/quux", True, False),
+    ("list", "baz/quux", False, False),
+    ("update", "baz/quux", False, False),
     # Path segment wildcards
     ("read", "test/foo/bar/segment", False, False),
     ("read", "test/foo/segment", True, False),
@@ -73,6 +83,13 @@ SINGLE = [
     ("read", "test/segment/wildcard/at/foo/", True, False),
     ("read", "test/segment/wildcard/at/end", True, False),
     ("read", "test/segment/wildcard/at/end/", True, False),
+    # Segment wildcards against a glob
+    ("read", "1/2/3/4", False, False),
+    ("read", "1/2/3", True, False),
+    ("update", "1/2/3", False, False),
+    ("update", "1/2/3/4", True, False),
+    ("create", "1/2/3/4/5", True, False),
+    ("recover", "1/2/3/4", True, False),
 ]
 
 # acl_test.go testLayeredACL (aclPolicy + aclPolicy2)
@@ -97,6 +114,11 @@ LAYERED = [
     ("list", "foo/bar", False, False),
     ("update", "foo/bar", False, False),
     ("create", "foo/bar", False, False),
+    ("read", "baz/quux", False, False),
+    ("list", "baz/quux", False, False),
+    ("update", "baz/quux", False, False),
+    ("create", "baz/quux", False, False),
+    ("patch", "baz/quux", False, False),
 ]
 
 
@@ -202,6 +224,120 @@ def test_unknown_operation_and_bad_text():
         Acl.from_hcl(['path "a" { capabilities = ["write"] }'])
 
 
+# acl_test.go TestACL_GrantingPolicies (the allow/deny half; granting policy
+# names are not modelled).
+GRANTING = """
+path "kv/foo" { capabilities = ["update", "read"] }
+path "kv/path/*" { capabilities = ["read"] }
+path "kv/path/longer" { capabilities = ["update", "read"] }
+path "kv/path/longer2" { capabilities = ["update"] }
+path "kv/deny" { capabilities = ["deny"] }
+path "ns1/kv/foo" { capabilities = ["update", "read", "recover"] }
+"""
+GRANTING_MERGED = """
+path "kv/foo" { capabilities = ["update", "read"] }
+path "kv/bar" { capabilities = ["update", "read"] }
+path "kv/path/*" { capabilities = ["read"] }
+path "kv/path/longer" { capabilities = ["read"] }
+path "kv/path/longer3" { capabilities = ["read"] }
+path "kv/deny" { capabilities = ["update"] }
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "op", "merged", "allowed"),
+    [
+        ("kv/foo", "read", False, True),
+        ("kv/foo", "update", False, True),
+        ("kv/bad", "read", False, False),
+        ("kv/deny", "read", False, False),
+        ("kv/path/foo", "read", False, True),
+        ("kv/path/longer", "read", False, True),
+        ("kv/foo", "read", True, True),
+        ("kv/path/longer3", "read", True, True),
+        ("kv/bar", "read", True, True),
+        ("kv/deny", "read", True, False),
+        ("kv/path/longer", "update", True, True),
+        ("kv/path/foo", "read", True, True),
+        ("ns1/kv/foo", "recover", True, True),
+    ],
+)
+def test_vault_granting_policies(path, op, merged, allowed):
+    texts = [GRANTING, GRANTING_MERGED] if merged else [GRANTING]
+    assert Acl.from_hcl(texts).allows(path, op) is allowed
+
+
+# -- LIST on a trailing-slash path (acl.go since VAULT-3825) --------------------
+
+
+@pytest.mark.parametrize(
+    ("rules", "path", "expected"),
+    [
+        # The path without its trailing slash is considered too.
+        ({"+": ["sudo", "delete"]}, "ab/", ["delete", "sudo"]),
+        ({"+/sys/policies/acl": ["list"]}, "foo/sys/policies/acl/", ["list"]),
+        ({"kv1/+": ["list", "read"]}, "kv1/private/", ["list", "read"]),
+        # ...but a more specific deny still wins (resolveACLPermsForListOp).
+        ({"kv1/+": ["list"], "kv1/private/*": ["deny"]}, "kv1/private/", ["deny"]),
+        # A more specific candidate that does not grant list loses to one that does.
+        ({"kv1/+": ["list"], "kv1/private/*": ["read"]}, "kv1/private/", ["list"]),
+        # No list grant and no deny: the most specific candidate.
+        ({"kv1/+": ["read"], "kv1/private/*": ["update"]}, "kv1/private/", ["update"]),
+        # No candidate for either form.
+        ({"other/+": ["list"]}, "kv1/private/", ["deny"]),
+    ],
+)
+def test_list_considers_the_path_without_its_trailing_slash(rules, path, expected):
+    doc = PolicyDocument()
+    for rule_path, caps in rules.items():
+        doc.add(rule_path, caps)
+    acl = Acl.from_policies([doc])
+    assert acl.capabilities(path) == expected  # acl.go Capabilities is a list op
+    assert acl.allows(path, "list") is ("list" in expected)
+
+
+def test_trailing_slash_lookup_is_for_list_only():
+    acl = Acl.from_hcl('path "+" { capabilities = ["read", "list"] }')
+    assert acl.allows("ab/", "list")
+    assert not acl.allows("ab/", "read")  # a read of "ab/" matches nothing
+
+
+# -- what Vault's parser accepts, Acl honours -------------------------------------
+
+
+def test_exact_rule_without_capabilities_hides_the_glob_above_it():
+    acl = Acl.from_hcl('path "secret/*" { capabilities = ["read"] }\n'
+                       'path "secret/private" { capabilities = [] }')
+    assert acl.capabilities("secret/other") == ["read"]
+    assert acl.capabilities("secret/private") == ["deny"]
+    assert not acl.allows("secret/private", "read")
+
+
+def test_star_inside_a_path_is_literal():
+    acl = Acl.from_hcl('path "secret/a*b" { capabilities = ["read"] }\n'
+                       'path "x/*/y*" { capabilities = ["list"] }')
+    assert acl.capabilities("secret/a*b") == ["read"]
+    assert acl.capabilities("secret/axb") == ["deny"]
+    assert acl.capabilities("x/*/yz") == ["list"]
+    assert acl.capabilities("x/a/yz") == ["deny"]
+
+
+def test_plus_inside_a_segment_is_literal():
+    acl = Acl.from_hcl('path "a+b/c" { capabilities = ["read"] }\n'
+                       'path "d/+e" { capabilities = ["list"] }')
+    assert acl.capabilities("a+b/c") == ["read"]
+    assert acl.capabilities("axb/c") == ["deny"]
+    assert acl.capabilities("d/+e") == ["list"]
+    assert acl.capabilities("d/xe") == ["deny"]
+
+
+def test_empty_and_double_slash_paths():
+    acl = Acl.from_hcl('path "/" { capabilities = ["read"] }\n'
+                       'path "//a" { capabilities = ["list"] }')
+    assert acl.capabilities("") == ["read"]
+    assert acl.capabilities("/a") == ["deny"]  # requests lose every leading '/'
+
+
 # -- templated policies -------------------------------------------------------
 
 ACC = "${vault_jwt_auth_backend.nomad.accessor}"
@@ -227,11 +363,17 @@ def test_template_renders_with_identity():
     ("identity", "rendered"),
     [
         (WORKLOAD, "kv/default"),
-        (Identity(alias_metadata={"nomad_namespace": ""}), None),  # empty: not found
+        # identitytpl looks metadata up in a map with no empty check: "" renders.
+        (Identity(alias_metadata={"nomad_namespace": ""}), "kv/"),
         (Identity(alias_metadata={}), None),  # missing key
         (Identity(alias_metadata={"nomad_namespace": "*"}), None),  # would widen
         (Identity(alias_metadata={"nomad_namespace": "a+b"}), None),
-        (Identity(alias_metadata={"nomad_namespace": "ns"}, accessor="auth_jwt_1"), "kv/ns"),
+        # A `${...}` accessor matches only the Terraform address the identity names.
+        (Identity(alias_metadata={"nomad_namespace": "ns"}, accessor="auth_jwt_1"), None),
+        (Identity(alias_metadata={"nomad_namespace": "ns"}, accessor="auth_jwt_1",
+                  accessor_ref="vault_jwt_auth_backend.nomad.accessor"), "kv/ns"),
+        (Identity(alias_metadata={"nomad_namespace": "ns"},
+                  accessor_ref="vault_jwt_auth_backend.other.accessor"), None),
         (None, None),
     ],
 )
@@ -248,6 +390,36 @@ def test_render_accessor_and_entity_fields():
     assert render("a/{{ identity.entity.id }}/{{identity.entity.name}}", ident) == "a/e1/n1"
     assert render("a/{{identity.entity.metadata.team}}", ident) == "a/t"
     assert render("a/{{identity.groups.names.g.id}}", ident) is None  # not modelled
+
+
+def test_alias_name_and_custom_metadata():
+    ident = Identity(alias_name="web", alias_custom_metadata={"team": "t"},
+                     accessor_ref="vault_jwt_auth_backend.nomad.accessor")
+    assert render(f"a/{{{{identity.entity.aliases.{ACC}.name}}}}", ident) == "a/web"
+    assert render(f"a/{{{{identity.entity.aliases.{ACC}.custom_metadata.team}}}}",
+                  ident) == "a/t"
+    assert render(f"a/{{{{identity.entity.aliases.{ACC}.name}}}}",
+                  Identity(alias_name="")) is None  # an empty string is "not found"
+    assert render("a/{{identity.entity.metadata.team}}",
+                  Identity(entity_metadata={"team": ""})) == "a/"
+
+
+def test_time_templates_render_as_vault_does():
+    ident = Identity(now=1_700_000_000.9)
+    assert render("t/{{time.now}}", ident) == "t/1700000000"
+    assert render("t/{{ time.now.plus.1h }}", ident) == "t/1700003600"
+    assert render("t/{{time.now.minus.2d}}", ident) == "t/1699827200"
+    assert render("t/{{time.now.plus}}", ident) is None  # "missing time operand"
+    assert render("t/{{time.then}}", ident) is None
+    assert render("t/{{time.now.times.1h}}", ident) is None
+    assert render("t/{{time.now}}", None) is not None  # needs no entity
+
+
+def test_non_identity_template_is_dropped_when_rendered():
+    doc = PolicyDocument.parse('path "a/{{foo}}" { capabilities = ["read"] }\n'
+                               'path "a/*" { capabilities = ["list"] }')
+    acl = Acl.from_policies([doc], WORKLOAD)
+    assert acl.capabilities("a/{{foo}}") == ["list"]
 
 
 def test_wildcard_in_rendered_value_never_widens():

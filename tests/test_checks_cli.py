@@ -154,3 +154,40 @@ def test_bad_input_exits_2(args, tmp_path, synth_out):
     code, stdout, stderr = run_cli(*args)
     assert code == 2 and stdout == ""
     assert [x for x in stderr.splitlines() if x.startswith("error: ")]
+
+
+def _vault_agent_file(out: Path) -> Path:
+    return out / "stacks" / "prod-nomad" / "rendered" / "vault-agent-myapp.hcl"
+
+
+def test_vault_agent_template_is_checked_against_its_approle_role(out):
+    path = _vault_agent_file(out)
+    path.write_text(path.read_text().replace("secret/data/myapp", "secret/data/other"))
+    code, stdout, _ = run_cli(out, "--env", "prod", "--format", "json")
+    assert code == 1
+    [f] = json.loads(stdout)["findings"]
+    assert (f["rule"], f["stack"], f["resource"], f["vault_path"]) == (
+        "HS-VAULT-011", "prod-nomad", "rendered/vault-agent-myapp.hcl", "secret/data/other")
+    assert "'vault-agent-myapp'" in f["message"]
+
+
+def test_policies_and_roles_named_by_reference(out):
+    def vault(doc):
+        [(name, _)] = [(n, p) for n, p in doc["resource"]["vault_policy"].items()
+                       if p["name"] == "app-myapp"]
+        for role in doc["resource"]["vault_jwt_auth_backend_role"].values():
+            if role["role_name"] == "app-myapp":
+                role["token_policies"] = [f"${{vault_policy.{name}.name}}"]
+
+    edit(out, "prod-vault", vault)
+    code, stdout, _ = run_cli(out, "--env", "prod")
+    assert code == 0, stdout
+    assert stdout.strip().splitlines()[-1].startswith("0 error(s), 0 warning(s)")
+
+
+def test_consul_provider_without_scheme_is_plaintext(out):
+    edit(out, "prod-consul", lambda d: d["provider"]["consul"][0].pop("scheme"))
+    code, stdout, _ = run_cli(out, "--env", "prod")
+    assert code == 1
+    assert stdout.startswith("ERROR HS-TLS-001 prod-consul provider.consul[0]")
+    assert "default scheme is http" in stdout.splitlines()[0]

@@ -171,6 +171,152 @@ def test_legacy_policies():
     assert rules_of(synth, rendered) == {"HS-VAULT-001"}  # templates never render for legacy
 
 
+ALIAS_NAME = "{{identity.entity.aliases." + ACCESSOR + ".name}}"
+
+
+@pytest.mark.parametrize("user_claim,pointer", [("/nomad_job_id", True), ("nomad_job_id", False)])
+def test_alias_name_is_the_user_claim(user_claim, pointer):
+    synth, rendered = base()
+    role = vault_res(synth, "vault_jwt_auth_backend_role", "app")
+    role.update(user_claim=user_claim, user_claim_json_pointer=pointer)
+    vault_res(synth, "vault_policy", "app")["policy"] = (
+        f'path "secret/data/{ALIAS_NAME}" {{\n  capabilities = ["read"]\n}}\n')
+    assert found(synth, rendered) == set()  # the alias name is the job id: myapp
+    role["user_claim"] = "/nomad_namespace" if pointer else "nomad_namespace"
+    assert found(synth, rendered) == {("HS-VAULT-001", "nomad_job.myapp")}  # default != myapp
+
+
+def test_alias_of_another_auth_mount_does_not_render():
+    synth, rendered = base()
+    vault_res(synth, "vault_jwt_auth_backend_role", "app").update(
+        user_claim="/nomad_job_id", user_claim_json_pointer=True)
+    synth["t-vault"]["resource"]["vault_jwt_auth_backend"]["humans"] = res(
+        "vault/oidc", path="oidc", type="oidc")
+    other = ALIAS_NAME.replace("vault_jwt_auth_backend.jwt.", "vault_jwt_auth_backend.humans.")
+    vault_res(synth, "vault_policy", "app")["policy"] = (
+        f'path "secret/data/{other}" {{\n  capabilities = ["read"]\n}}\n')
+    assert found(synth, rendered) == {("HS-VAULT-001", "nomad_job.myapp")}
+
+
+def test_policy_named_by_reference():
+    synth, rendered = base()
+    role = vault_res(synth, "vault_jwt_auth_backend_role", "app")
+    role["token_policies"] = ["${vault_policy.app.name}"]  # what cdktf writes for policy.name
+    assert found(synth, rendered) == set()
+    role["token_policies"] = ["${vault_policy.wl.name}"]
+    report = run_checks(synth, rendered)
+    [f] = report.findings
+    assert f.rule == "HS-VAULT-001" and "[nomad-workloads]" in f.message
+
+
+def test_role_named_by_reference():
+    synth, rendered = base()
+    set_job_vault(synth, 'vault {\n role = "${vault_jwt_auth_backend_role.app.role_name}"\n }')
+    assert found(synth, rendered) == set()
+    # Across stacks cdktf writes a remote-state output in the consumer stack.
+    synth["t-vault"]["output"] = {"cross-stack-output-role": {
+        "value": "${vault_jwt_auth_backend_role.app.role_name}", "sensitive": True}}
+    set_job_vault(synth, 'vault {\n role = "${data.terraform_remote_state.'
+                  'cross-stack-reference-input-t-vault.outputs.cross-stack-output-role}"\n }')
+    assert found(synth, rendered) == set()
+    vault_res(synth, "vault_policy", "app")["policy"] = (
+        'path "secret/data/other" {\n  capabilities = ["read"]\n}\n')
+    assert found(synth, rendered) == {("HS-VAULT-001", "nomad_job.myapp")}
+
+
+# HS-VAULT-011 ------------------------------------------------------------------
+
+AGENT_HCL = """vault {
+  address = "https://vault:8200"
+}
+
+auto_auth {
+  method "approle" {
+    mount_path = "auth/approle"
+    config     = {
+      role_id_file_path = "/etc/vault-agent/myapp/role_id"
+    }
+  }
+}
+
+template {
+  contents    = <<EOT
+{{ with secret "secret/data/myapp" }}
+DB_PASS={{ .Data.data.password }}
+{{ end }}
+EOT
+  destination = "/etc/secrets/myapp.env"
+}
+"""
+AGENT_EXEC_HCL = """auto_auth {
+  method {
+    type = "approle"
+  }
+}
+
+env_template "DB_PASS" {
+  contents = "{{ with secret \\"secret/data/myapp\\" }}{{ .Data.data.password }}{{ end }}"
+}
+"""
+
+
+def agent_base(tier: str = "prod"):
+    synth, rendered = base(tier)
+    resources = synth["t-vault"]["resource"]
+    resources["vault_auth_backend"] = {"approle": res("vault/approle", type="approle",
+                                                       path="approle")}
+    resources["vault_approle_auth_backend_role"]["agent"] = res(
+        "vault/approle-agent", backend="${vault_auth_backend.approle.path}",
+        role_name="vault-agent-myapp", token_policies=["app-myapp"])
+    rendered["t-nomad"]["vault-agent-myapp.hcl"] = AGENT_HCL
+    rendered["t-nomad"]["vault-agent-myapp-exec.hcl"] = AGENT_EXEC_HCL
+    return synth, rendered
+
+
+def test_vault_agent_base_is_clean():
+    synth, rendered = agent_base()
+    assert run_checks(synth, rendered).findings == []
+
+
+@pytest.mark.parametrize("fname", ["vault-agent-myapp.hcl", "vault-agent-myapp-exec.hcl"])
+def test_vault_agent_template_not_granted(fname):
+    synth, rendered = agent_base()
+    rendered["t-nomad"][fname] = rendered["t-nomad"][fname].replace(
+        "secret/data/myapp", "secret/data/other")
+    report = run_checks(synth, rendered)
+    [f] = report.findings
+    assert (f.rule, f.level, f.resource, f.vault_path) == (
+        "HS-VAULT-011", "error", f"rendered/{fname}", "secret/data/other")
+    assert "'vault-agent-myapp'" in f.message and "[app-myapp]" in f.message
+
+
+def test_vault_agent_policy_by_reference():
+    synth, rendered = agent_base()
+    role = vault_res(synth, "vault_approle_auth_backend_role", "agent")
+    role["token_policies"] = ["${vault_policy.ca.name}"]
+    assert {(f.rule, f.resource) for f in run_checks(synth, rendered).findings} == {
+        ("HS-VAULT-011", "rendered/vault-agent-myapp.hcl"),
+        ("HS-VAULT-011", "rendered/vault-agent-myapp-exec.hcl")}
+    role["token_policies"] = ["${vault_policy.app.name}"]
+    assert run_checks(synth, rendered).findings == []
+
+
+@pytest.mark.parametrize("plant", [
+    lambda s, r: vault_res(s, "vault_approle_auth_backend_role", "agent").update(
+        role_name="agent-myapp"),
+    lambda s, r: vault_res(s, "vault_auth_backend", "approle").update(path="other"),
+    lambda s, r: r["t-nomad"].update({"vault-agent-myapp.hcl": AGENT_HCL.replace(
+        'method "approle"', 'method "cert"')}),
+])
+def test_vault_agent_login_unresolved_is_a_warning(plant):
+    synth, rendered = agent_base()
+    plant(synth, rendered)
+    report = run_checks(synth, rendered)
+    assert {f.rule for f in report.findings} == {"HS-VAULT-011"}
+    assert {f.level for f in report.findings} == {"warning"} and report.exit_code == 0
+    assert all("cannot resolve its login" in f.message for f in report.findings)
+
+
 # HS-VAULT-002 ------------------------------------------------------------------
 
 def test_role_bound_to_another_job():
@@ -218,9 +364,18 @@ def test_broad_glob_warns_in_prod_only():
     assert found(synth, rendered) == set()
 
 
+@pytest.mark.parametrize("path,rule", [("secret*", "HS-VAULT-005"), ("secret/da*", "HS-VAULT-005"),
+                                       ("s*", "HS-VAULT-004")])
+def test_glob_inside_the_mount_segment(path, rule):
+    synth, rendered = base("prod")
+    vault_res(synth, "vault_policy", "app")["policy"] += (
+        f'path "{path}" {{\n  capabilities = ["read"]\n}}\n')
+    assert found(synth, rendered) == {(rule, "vault_policy.app")}
+
+
 def test_unparsable_policy():
     synth, rendered = base()
-    vault_res(synth, "vault_policy", "ca")["policy"] = 'path "a*b" {\n capabilities = ["read"]\n}'
+    vault_res(synth, "vault_policy", "ca")["policy"] = 'path "a" {\n capabilities = ["fly"]\n}'
     assert ("HS-VAULT-010", "vault_policy.ca") in found(synth, rendered)
 
 
@@ -258,6 +413,32 @@ def test_jwt_role_without_audiences():
     synth, rendered = base()
     del vault_res(synth, "vault_jwt_auth_backend_role", "default")["bound_audiences"]
     assert found(synth, rendered) == {("HS-VAULT-007", "vault_jwt_auth_backend_role.default")}
+
+
+@pytest.mark.parametrize("role", ["app", "default"])  # a job's vault.role; the default_role
+def test_role_nomad_uses_needs_role_type_jwt(role):
+    synth, rendered = base()
+    body = vault_res(synth, "vault_jwt_auth_backend_role", role)
+    del body["role_type"]  # Vault's default: oidc
+    report = run_checks(synth, rendered)
+    [f] = report.findings
+    assert (f.rule, f.level, f.resource) == (
+        "HS-VAULT-007", "error", f"vault_jwt_auth_backend_role.{role}")
+    assert "oidc" in f.message
+    body["role_type"] = "oidc"
+    assert found(synth, rendered) == {("HS-VAULT-007", f"vault_jwt_auth_backend_role.{role}")}
+
+
+def test_oidc_role_nomad_does_not_use():
+    synth, rendered = base()
+    vault_res(synth, "vault_jwt_auth_backend", "jwt")["default_role"] = "humans"
+    set_job_vault(synth, 'vault {\n role = "app-myapp"\n }')
+    default = vault_res(synth, "vault_jwt_auth_backend_role", "default")
+    default.update(role_name="humans")
+    del default["role_type"], default["bound_audiences"]
+    assert {r for r, _ in found(synth, rendered)} == {"HS-VAULT-007"}  # the default_role
+    vault_res(synth, "vault_jwt_auth_backend", "jwt")["default_role"] = "app-myapp"
+    assert found(synth, rendered) == set()  # an oidc role for people: no audience needed
 
 
 def test_periodic_with_explicit_max_ttl():
@@ -323,11 +504,23 @@ def test_tls_verification_off(tier, level):
     lambda s, r: vault_res(s, "vault_jwt_auth_backend", "jwt").update(jwks_url="http://n/j"),
     lambda s, r: r["t-nomad"].update({"nomad-client.hcl": 'client {\n enabled = true\n}\n'
                                       'vault {\n address = "http://vault:8200"\n}\n'}),
+    lambda s, r: s["t-consul"]["provider"]["consul"][0].pop("scheme"),  # default: http
+    lambda s, r: s["t-consul"]["provider"]["consul"][0].update(address="http://consul:8500"),
+    lambda s, r: s["t-consul"]["provider"]["consul"][0].update(scheme=None),
 ])
 def test_plaintext_in_prod(plant):
     synth, rendered = base("prod")
     plant(synth, rendered)
     assert rules_of(synth, rendered) == {"HS-TLS-001"}
+
+
+@pytest.mark.parametrize("provider", [{"address": "https://consul:8501"},
+                                      {"address": "${var.consul_address}"},
+                                      {"address": "consul:8501", "scheme": "https"}])
+def test_consul_https_in_prod(provider):
+    synth, rendered = base("prod")
+    synth["t-consul"]["provider"]["consul"] = [provider]
+    assert found(synth, rendered) == set()
 
 
 # HS-SECRET-001 -----------------------------------------------------------------------------
@@ -346,6 +539,59 @@ def test_secret_literal_in_jobspec(literal):
     assert [(f.rule, f.resource) for f in report.findings] == [
         ("HS-SECRET-001", "nomad_job.myapp")]
     assert "hunter22" not in report.findings[0].message  # never echo the secret
+
+
+TEMPLATE = 'template {\n data = "%s"\n destination = "local/x.env"\n }'
+
+
+@pytest.mark.parametrize("literal", [
+    TEMPLATE % "DB_PASSWORD=hunter2hunter2\\n",
+    TEMPLATE % "X=1\\nAPI_KEY=hunter2hunter2\\n",
+    "template {\n data = <<EOT\nexport GITHUB_CLIENT_SECRET=hunter2hunter2\nEOT\n }",
+    "env {\n DB_PASSWORD = 'hunter2hunter2'\n }",
+    'env {\n AWS_SECRET_ACCESS_KEY = "hunter2hunter2/K7MDENG"\n }',
+    'env {\n STRIPE_KEY = "hunter2hunter2"\n }',
+    'env {\n APP_SECRET = "hunter2hunter2"\n }',
+    'meta {\n api_key = "hunter2hunter2"\n }',
+])
+def test_secret_literal_shapes(literal):
+    synth, rendered = base()
+    set_job_vault(synth, 'vault {\n role = "app-myapp"\n }\n' + literal)
+    report = run_checks(synth, rendered)
+    assert [(f.rule, f.resource) for f in report.findings] == [
+        ("HS-SECRET-001", "nomad_job.myapp")]
+    assert "hunter2" not in report.findings[0].message
+
+
+@pytest.mark.parametrize("text", [
+    "DB_PASSWORD=hunter2hunter2\n",
+    "export DB_PASSWORD='hunter2hunter2'\n",
+    "password: hunter2hunter2\n",
+    "STRIPE_KEY=hunter2hunter2 ./run\n",
+])
+def test_secret_literal_in_rendered_env_file(text):
+    synth, rendered = base()
+    rendered["t-nomad"]["app.env"] = "# app settings\nLOG_LEVEL=info\n" + text
+    report = run_checks(synth, rendered)
+    [f] = report.findings
+    assert (f.rule, f.resource) == ("HS-SECRET-001", "rendered/app.env")
+    assert "line 3" in f.message and "hunter2" not in f.message
+
+
+def test_non_secret_values_are_not_secrets():
+    synth, rendered = base()
+    rendered["t-nomad"]["app.env"] = (
+        "DB_PASSWORD={{ with secret \"secret/data/myapp\" }}{{ .Data.data.pw }}{{ end }}\n"
+        "VAULT_TOKEN=${VAULT_TOKEN}\nCONSUL_TOKEN=$CONSUL_TOKEN\n"
+        "TLS_PRIVATE_KEY=/etc/ssl/private/app.key\nSSH_KEY=~/.ssh/id_ed25519\n"
+        "TOKEN_RENEW=true\nAPI_KEY=\nSESSION_SECRET=false\nDB_PASSWORD_MIN=12\n"
+        "TOKEN=3600\n")
+    rendered["t-nomad"]["agent.hcl"] = (
+        'token = var.token\ntoken_file = "/run/token"\napi_key = file("/etc/key")\n'
+        'cache_key = "users"\nsecret_id_ttl = "6h"\n')
+    set_job_vault(synth, 'vault {\n role = "app-myapp"\n }\n' + TEMPLATE % (
+        "DB_PASS={{ .Data.data.pw }}\\nKEY_PATH=/secrets/k\\n"))
+    assert found(synth, rendered) == set()
 
 
 def test_templates_are_not_secrets():

@@ -83,3 +83,44 @@ def test_warnings_do_not_fail_synth(tmp_path):
     apply_checks(app)
     with pytest.raises(Exception, match=r"\[HS-TLS-001\] lab-vault: Vault provider address"):
         app.synth()
+
+
+JOB = """job "app" {
+  group "app" {
+    task "app" {
+      driver = "docker"
+      template {
+        data        = "{{ with secret \\"secret/data/app\\" }}{{ .Data.data.pw }}{{ end }}"
+        destination = "secrets/app.env"
+      }
+      vault {
+        role = "%s"
+      }
+    }
+  }
+}
+"""
+
+
+def test_policy_and_role_passed_as_construct_attributes(tmp_path):
+    """`token_policies=[policy.name]` and `role=role.role_name` synthesize as references."""
+    from cdktf_cdktf_provider_nomad.job import Job
+    from cdktf_cdktf_provider_nomad.provider import NomadProvider
+    from cdktf_cdktf_provider_vault.jwt_auth_backend import JwtAuthBackend
+    from cdktf_cdktf_provider_vault.jwt_auth_backend_role import JwtAuthBackendRole
+
+    app, pol = _app(tmp_path, FINE)
+    stack = pol.node.scope
+    backend = JwtAuthBackend(stack, "jwt", path="jwt-nomad",
+                             jwks_url="https://nomad:4646/.well-known/jwks.json")
+    role = JwtAuthBackendRole(stack, "role", backend=backend.path, role_name="app",
+                              role_type="jwt", bound_audiences=["vault.io"],
+                              user_claim="/nomad_job_id", user_claim_json_pointer=True,
+                              token_policies=[pol.name])
+    NomadProvider(stack, "nomad", address="https://nomad:4646")
+    Job(stack, "job", jobspec=JOB % role.role_name)
+    apply_checks(app)
+    app.synth()  # before: HS-VAULT-001, policy `${vault_policy.ops.name}` "not defined"
+    text = (tmp_path / "stacks" / "lab-vault" / "cdk.tf.json").read_text()
+    assert "${vault_policy.ops.name}" in text
+    assert "${vault_jwt_auth_backend_role.role.role_name}" in text

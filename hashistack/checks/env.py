@@ -6,7 +6,8 @@ stacks/__init__.py), falling back to the stack name before the last `-`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -17,6 +18,11 @@ from hashistack.versions import Version
 
 RENDERED = "rendered"  # pseudo resource type: a file under stacks/<stack>/rendered/
 NOMAD_AGENT_FILES = ("server", "client")  # top-level blocks that make a file a Nomad agent config
+# `${type.name.attr}`: what cdktf writes for `resource.attr` (e.g. `policy.name`), and the
+# consumer side of a cross-stack reference (an output of the producing stack).
+REFERENCE = re.compile(r"\$\{([A-Za-z_][\w-]*)\.([\w-]+)\.([\w-]+)\}")
+REMOTE_OUTPUT = re.compile(r"\$\{data\.terraform_remote_state\.[\w-]+\.outputs\.([\w-]+)\}")
+MAX_HOPS = 4
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,9 @@ class Resource:
     type: str
     name: str
     body: Mapping[str, Any] = field(hash=False)
+    # Turns a `${type.name.attr}` reference into the literal it names (Env.deref).
+    resolve: Callable[[Any], Any] | None = field(default=None, hash=False, compare=False,
+                                                 repr=False)
 
     @property
     def address(self) -> str:
@@ -44,12 +53,19 @@ class Resource:
     def get(self, key: str, default: Any = None) -> Any:
         return self.body.get(key, default)
 
+    def value(self, key: str, default: Any = None) -> Any:
+        """An attribute, with a reference to another resource's literal attribute resolved."""
+        value = self.body.get(key, default)
+        return self.resolve(value) if self.resolve else value
+
     def names(self, key: str) -> list[str]:
-        """A list-of-names attribute (TPV also accepts one comma-separated string)."""
+        """A list-of-names attribute (TPV also accepts one comma-separated string), each
+        reference (`${vault_policy.x.name}`) resolved to the name it stands for."""
         value = self.body.get(key) or []
         if isinstance(value, str):
             value = value.split(",")
-        return [str(v).strip() for v in value if str(v).strip()]
+        out = [self.resolve(str(v).strip()) if self.resolve else v for v in value]
+        return [str(v).strip() for v in out if str(v).strip()]
 
     def seconds(self, key: str) -> int | None:
         """A TTL attribute in seconds; None if unset or a Terraform reference."""
@@ -118,11 +134,52 @@ class Env:
     @cached_property
     def _resources(self) -> list[Resource]:
         return [
-            Resource(stack, rtype, name, body)
+            Resource(stack, rtype, name, body, self._resolver(stack))
             for stack, doc in sorted(self.stacks.items())
             for rtype, items in sorted((doc.get("resource") or {}).items())
             for name, body in sorted(items.items())
         ]
+
+    def _resolver(self, stack: str) -> Callable[[Any], Any]:
+        return lambda value: self.deref(value, stack)
+
+    def deref(self, value: Any, stack: str | None = None, _hops: int = 0) -> Any:
+        """The literal a whole-value reference stands for: `${vault_policy.x.name}` is
+        resource x's `name` (in `stack` first, else the one resource of that address in
+        the environment), and a cross-stack `${data.terraform_remote_state.<s>.outputs.<o>}`
+        is output o's value where it is defined. Anything else comes back unchanged."""
+        if not isinstance(value, str) or _hops >= MAX_HOPS:
+            return value
+        text = value.strip()
+        m = REMOTE_OUTPUT.fullmatch(text)
+        if m:
+            for producer, doc in sorted(self.stacks.items()):
+                out = (doc.get("output") or {}).get(m.group(1))
+                if isinstance(out, Mapping) and "value" in out:
+                    return self.deref(out["value"], producer, _hops + 1)
+            return value
+        m = REFERENCE.fullmatch(text)
+        if m is None or m.group(1) == "data":
+            return value
+        target = self._addressed(m.group(1), m.group(2), stack)
+        if target is None or m.group(3) not in target.body:
+            return value
+        return self.deref(target.body[m.group(3)], target.stack, _hops + 1)
+
+    def _addressed(self, rtype: str, name: str, stack: str | None) -> Resource | None:
+        found = [r for r in self._resources if r.type == rtype and r.name == name]
+        local = [r for r in found if r.stack == stack]
+        if local:
+            return local[0]
+        return found[0] if len(found) == 1 else None
+
+    def resource_at(self, address: str, stack: str | None = None) -> Resource | None:
+        """The resource a `type.name` address (or `${type.name.attr}`) names."""
+        m = re.fullmatch(r"\$\{([\w-]+)\.([\w-]+)(?:\.[\w-]+)?\}|([\w-]+)\.([\w-]+)",
+                         str(address).strip())
+        if m is None:
+            return None
+        return self._addressed(m.group(1) or m.group(3), m.group(2) or m.group(4), stack)
 
     def resources(self, *types: str) -> list[Resource]:
         return [r for r in self._resources if not types or r.type in types]
@@ -144,7 +201,11 @@ class Env:
     @cached_property
     def policies(self) -> dict[str, Resource]:
         """vault_policy resources by their Vault name."""
-        return {str(r.get("name")): r for r in self.resources("vault_policy")}
+        return {str(r.value("name")): r for r in self.resources("vault_policy")}
+
+    def policy(self, name: str) -> Resource | None:
+        """The vault_policy a name (or a `${vault_policy.x.name}` reference) stands for."""
+        return self.policies.get(str(self.deref(name)))
 
     def policy_doc(self, res: Resource) -> PolicyDocument | None:
         """The parsed policy text, or None if Vault would refuse it (HS-VAULT-010 says so)."""
@@ -195,7 +256,7 @@ class Env:
 
     def create_from_roles(self) -> set[str]:
         """Token roles a rendered Nomad agent config names in `vault.create_from_role`."""
-        return {str(v["create_from_role"]) for _, doc in self.agent_configs
+        return {str(self.deref(v["create_from_role"])) for _, doc in self.agent_configs
                 for v in blocks(doc.get("vault")) if v.get("create_from_role")}
 
     # Findings -------------------------------------------------------------------

@@ -8,77 +8,112 @@ evaluated; the root policy is out of scope.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from hashistack.vault.policy import TEMPLATE, PolicyDocument
+from hashistack.vault.policy import PolicyDocument, duration_seconds, template_pieces
 
-OPERATIONS = ("create", "read", "update", "patch", "delete", "list", "sudo")
+OPERATIONS = ("create", "read", "update", "patch", "delete", "list", "sudo", "recover")
 
 # identity.entity.aliases.<accessor>.<selector>; the accessor may still be a
 # Terraform reference (`${vault_jwt_auth_backend.nomad.accessor}`).
-_ALIAS = re.compile(r"identity\.entity\.aliases\.(\$\{[^{}]*\}|[^.]+)\.(.+)")
+_ALIAS = re.compile(r"identity\.entity\.aliases\.(\$\{[^{}]*\}|[^.]+)\.(.+)", re.S)
 
 
 @dataclass(frozen=True)
 class Identity:
-    """The entity behind a token, for rendering templated policies."""
+    """The entity behind a token, for rendering templated policies.
+
+    `accessor` is the auth mount accessor of the entity's alias, when known.
+    A template's accessor may still be a Terraform reference (`${...}`): it
+    matches only when `accessor_ref` names that address
+    ("vault_jwt_auth_backend.X.accessor"), or when neither `accessor` nor
+    `accessor_ref` is given (then any accessor matches). `now` is the time
+    `{{time.now}}` renders (Unix seconds; default: the current time).
+    """
 
     alias_metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
-    accessor: str | None = None  # None: any mount accessor in a template matches
+    accessor: str | None = None
     alias_name: str | None = None
     alias_id: str | None = None
     entity_id: str | None = None
     entity_name: str | None = None
     entity_metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
+    accessor_ref: str | None = None
+    alias_custom_metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
+    now: float | None = None
 
     def _accessor_matches(self, accessor: str) -> bool:
-        # An unresolved `${...}` stands for the auth mount's accessor, whatever it is.
-        return self.accessor is None or accessor.startswith("${") or accessor == self.accessor
+        if accessor.startswith("${"):
+            if self.accessor_ref is not None:
+                return accessor == "${" + self.accessor_ref + "}"
+            return self.accessor is None
+        return self.accessor is None or accessor == self.accessor
 
     def resolve(self, directive: str) -> str | None:
-        """The value of one template directive, or None if Vault could not render it."""
-        entity = {
-            "identity.entity.id": self.entity_id,
-            "identity.entity.name": self.entity_name,
-        }
-        if directive in entity:
-            return entity[directive]
-        if directive.startswith("identity.entity.metadata."):
-            return self.entity_metadata.get(directive.split(".", 3)[3])
+        """The value of one template directive, or None if Vault could not render
+        it (sdk/helper/identitytpl performTemplating, ACL mode)."""
+        if directive.startswith("time."):
+            return _time(directive[len("time."):], self.now)
+        if not directive.startswith("identity.entity."):
+            return None  # identity.groups.*: groups are not modelled (no groups attached)
+        rest = directive[len("identity.entity."):]
+        if rest in ("id", "name"):
+            # A string value: empty is "not found".
+            return (self.entity_id if rest == "id" else self.entity_name) or None
+        if rest.startswith("metadata."):
+            # A map lookup: a present key renders, even when its value is "".
+            return self.entity_metadata.get(rest.split(".", 1)[1])
         m = _ALIAS.fullmatch(directive)
         if m is None or not self._accessor_matches(m.group(1)):
-            return None
+            return None  # "alias not found"
         selector = m.group(2)
-        if selector == "id":
-            return self.alias_id
-        if selector == "name":
-            return self.alias_name
-        if selector.startswith("metadata."):
-            return self.alias_metadata.get(selector.split(".", 1)[1])
-        return None  # groups, time, custom_metadata: not modelled, so not rendered
+        if selector in ("id", "name"):
+            return (self.alias_id if selector == "id" else self.alias_name) or None
+        for prefix, values in (("metadata.", self.alias_metadata),
+                               ("custom_metadata.", self.alias_custom_metadata)):
+            if selector.startswith(prefix):
+                return values.get(selector[len(prefix):])
+        return None  # a bare map, groups lists: not renderable in ACL mode
 
 
-class _Unrenderable(Exception):
-    pass
+def _time(selector: str, now: float | None) -> str | None:
+    """identitytpl performTimeTemplating: now, now.plus.<dur>, now.minus.<dur>."""
+    parts = selector.split(".", 2)
+    if parts[0] != "now" or len(parts) == 2:
+        return None
+    t = time.time() if now is None else now
+    if len(parts) == 3:
+        try:
+            seconds = duration_seconds(parts[2])
+        except ValueError:
+            return None
+        if parts[1] not in ("plus", "minus"):
+            return None
+        t = t + seconds if parts[1] == "plus" else t - seconds
+    return str(int(t // 1))  # Go time.Unix(): floor to whole seconds
 
 
 def render(path: str, identity: Identity | None) -> str | None:
     """A templated path with the identity filled in; None drops the rule, as
-    Vault's parsePaths does when templating fails (vault/policy.go)."""
-
-    def value(m: re.Match) -> str:
-        found = identity.resolve(m.group(1).strip()) if identity else None
-        # identitytpl: an empty value is "not found"; a '*' or '+' in it is
-        # ErrTemplatedWildcard, so it can never widen access.
-        if not found or "*" in found or "+" in found:
-            raise _Unrenderable
-        return found
-
-    try:
-        return TEMPLATE.sub(value, path)
-    except _Unrenderable:
+    Vault's parsePaths does when templating fails (vault/policy.go). Without an
+    identity no entity directive renders (ErrNoEntityAttachedToToken)."""
+    pieces = template_pieces(path)
+    if pieces is None:
         return None
+    who = identity or Identity()
+    out = [pieces[0]]
+    for i in range(1, len(pieces), 2):
+        directive = pieces[i].strip()
+        if identity is None and not directive.startswith("time."):
+            return None
+        found = who.resolve(directive)
+        # A '*' or '+' in a value is ErrTemplatedWildcard: it can never widen access.
+        if found is None or "*" in found or "+" in found:
+            return None
+        out += [found, pieces[i + 1]]
+    return "".join(out)
 
 
 def _segment_wildcarded(path: str) -> bool:
@@ -121,22 +156,30 @@ class Acl:
         return cls.from_policies(docs, identity)
 
     def _permissions(self, path: str, listing: bool) -> frozenset[str] | None:
-        path = path.lstrip("/")  # acl.go AllowOperation strips every leading '/'
+        """acl.go AllowOperation: the permissions that apply to a request."""
+        path = path.lstrip("/")  # every leading '/' is stripped
         if path in self._exact:
             return self._exact[path]
-        # acl.go: a list of "foo/" may use the exact rule for "foo".
-        if listing and path.endswith("/") and path[:-1] in self._exact:
-            return self._exact[path[:-1]]
-        return self._non_exact(path)
+        if listing:
+            # A list of "foo/" may use the exact rule for "foo".
+            trimmed = path[:-1] if path.endswith("/") else path
+            if trimmed in self._exact:
+                return self._exact[trimmed]
+            if path.endswith("/"):
+                # VAULT-3825 and its follow-up: candidates for both "foo" and "foo/".
+                found = self._candidates(trimmed) + self._candidates(path)
+                return _resolve_list(found) if found else None
+        found = self._candidates(path)
+        return max(found, key=_priority)[4] if found else None
 
-    def _non_exact(self, path: str) -> frozenset[str] | None:
-        """acl.go CheckAllowedFromNonExactPaths: the single highest-priority match."""
+    def _candidates(self, path: str) -> list[tuple]:
+        """acl.go prefixAndWCCandidatesForPath: the longest prefix rule and every
+        matching segment-wildcard rule, as (first wildcard/glob, is prefix,
+        '+' count, pattern, capabilities)."""
         candidates = []
         prefixes = [p for p in self._prefix if path.startswith(p)]
         if prefixes:
             best = max(prefixes, key=len)  # radix LongestPrefix
-            if not self._segment:
-                return self._prefix[best]
             candidates.append((_bytes(best), True, 0, best, self._prefix[best]))
         parts = path.split("/")
         for full, caps in self._segment.items():
@@ -156,9 +199,7 @@ class Acl:
             else:
                 first = _bytes(full[: full.index("+")])
                 candidates.append((first, is_prefix, wildcards, pattern, caps))
-        if not candidates:
-            return None
-        return max(candidates, key=_priority)[4]
+        return candidates
 
     def capabilities(self, path: str) -> list[str]:
         """Like `vault token capabilities`: sorted; ["deny"] if none or denied."""
@@ -168,7 +209,8 @@ class Acl:
         return sorted(caps)
 
     def allows(self, path: str, operation: str) -> bool:
-        """Whether `operation` (create/read/update/patch/delete/list, or sudo) is granted."""
+        """Whether `operation` (create/read/update/patch/delete/list/recover, or
+        sudo) is granted."""
         if operation not in OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}; expected one of {OPERATIONS}")
         caps = self._permissions(path, listing=operation == "list")
@@ -180,10 +222,31 @@ def _bytes(text: str) -> int:
 
 
 def _priority(candidate: tuple) -> tuple:
-    """Higher sorts later. acl.go, in order: later first wildcard/glob; not a
-    prefix; fewer '+' segments; longer; lexicographically greater."""
+    """Higher sorts later. acl.go wildcardPathDescriptorComparePriority, in
+    order: later first wildcard/glob; not a prefix; fewer '+' segments;
+    longer; lexicographically greater."""
     first, is_prefix, wildcards, pattern, _ = candidate
     return (first, not is_prefix, -wildcards, _bytes(pattern), pattern.encode())
+
+
+def _resolve_list(candidates: list[tuple]) -> frozenset[str]:
+    """acl.go resolveACLPermsForListOp: the most specific deny wins unless a
+    more specific candidate grants list; else the most specific list grant;
+    else the most specific candidate."""
+    def best(pool: list[tuple]) -> tuple | None:
+        top = None
+        for c in pool:  # first of equals wins, as Go's strict comparison does
+            if top is None or _priority(top) < _priority(c):
+                top = c
+        return top
+
+    deny = best([c for c in candidates if "deny" in c[4]])
+    grant = best([c for c in candidates if "list" in c[4]])
+    if deny is not None and (grant is None or _priority(grant) < _priority(deny)):
+        return deny[4]
+    if grant is not None:
+        return grant[4]
+    return best(candidates)[4]
 
 
 def _rendered(docs: Iterable[PolicyDocument], identity: Identity | None):
@@ -192,4 +255,3 @@ def _rendered(docs: Iterable[PolicyDocument], identity: Identity | None):
             path = render(rule.path, identity) if rule.is_templated else rule.path
             if path is not None:
                 yield path, rule.capabilities
-

@@ -3,10 +3,20 @@
 The rules are Vault's own parser's (hashicorp/vault `vault/policy.go`) and the
 policies concept page (products.md §6). Terraform interpolations (`${...}`)
 inside paths are opaque text: Terraform resolves them before Vault sees them.
+
+Two levels of strictness:
+
+* `PolicyDocument.parse` (and `Acl.from_hcl`) refuse exactly what Vault's parser
+  refuses, with Vault's reasons, in Vault's order (`parsePaths`).
+* `PolicyDocument.add` also lints what authors write from code: a rule that can
+  never match (`//a`), a `*` that is not a glob (`a*b`), a `+` inside a segment,
+  a template Vault never renders, a rule with no capabilities. Pass
+  `strict=True` to `parse` to apply the same lint to policy text.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -14,9 +24,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from hcl.parser import HclParser
-
-from hashistack.hcl import block, render
+from hashistack.hcl import Block, block, render
 
 CAPABILITIES: tuple[str, ...] = (
     "create", "read", "update", "patch", "delete", "list", "sudo", "deny", "subscribe", "recover",
@@ -33,10 +41,12 @@ TOP_LEVEL_KEYS = ("name", "path")
 PATH_KEYS = (
     "comment", "policy", "capabilities", "allowed_parameters", "denied_parameters",
     "required_parameters", "min_wrapping_ttl", "max_wrapping_ttl", "mfa_methods", "control_group",
+    "subscribe_event_types",
 )
 PARAMETER_KEYS = (
     "allowed_parameters", "denied_parameters", "required_parameters",
-    "min_wrapping_ttl", "max_wrapping_ttl",
+    "min_wrapping_ttl", "max_wrapping_ttl", "mfa_methods", "control_group",
+    "subscribe_event_types",
 )
 
 INTERPOLATION = re.compile(r"\$\{[^{}]*\}")
@@ -44,10 +54,9 @@ INTERPOLATION = re.compile(r"\$\{[^{}]*\}")
 TEMPLATE = re.compile(r"\{\{((?:\$\{[^{}]*\}|[^{}])*)\}\}")
 # sdk/helper/identitytpl/templating.go renders only these roots; anything else never renders.
 _TEMPLATE_ROOTS = ("identity.entity.", "identity.groups.", "time.")
-_DURATION = re.compile(r"^\d+$|^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d))+$")
-_UNIT_SECONDS = {
-    "ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400,
-}
+_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0,
+             "m": 60.0, "h": 3600.0}
+_GO_INT = re.compile(r"[+-]?[0-9]+")
 
 
 class PolicyError(ValueError):
@@ -63,7 +72,25 @@ def masked(path: str) -> str:
     return TEMPLATE.sub("_", INTERPOLATION.sub("_", path))
 
 
-def _check_path(path: str) -> None:
+def template_pieces(path: str) -> list[str] | None:
+    """identitytpl.PopulateString's split: [text, directive, text, directive, ...,
+    text], or None if the templating characters are unbalanced (Vault refuses)."""
+    parts = path.split("{{")
+    if "}}" in parts[0]:
+        return None
+    out = [parts[0]]
+    for piece in parts[1:]:
+        inner = piece.split("}}")
+        if len(inner) != 2:
+            return None
+        out.extend(inner)
+    return out
+
+
+def lint_path(path: str) -> None:
+    """The authoring lint `PolicyDocument.add` applies (Vault itself accepts all
+    of these, as literal or never-matching paths). `path` has had its one
+    leading '/' stripped, as Vault does."""
     if not path:
         raise _fail(path, "empty path")
     if path.startswith("/"):
@@ -84,7 +111,7 @@ def _check_path(path: str) -> None:
     if "+*" in m:
         raise _fail(path, "invalid use of wildcards ('+*' is forbidden)")  # policy.go
     if "*" in m[:-1]:
-        # policies.mdx: the glob "is only supported as the last character of the path".
+        # policy.go treats only a trailing '*' as a glob: "a*b" is a literal path.
         raise _fail(path, "'*' is a glob only as the last character of the path")
     if any("+" in seg and seg != "+" for seg in m.split("/")):
         # acl.go matches "+" only as a whole segment, while policy.go marks any
@@ -93,24 +120,72 @@ def _check_path(path: str) -> None:
         raise _fail(path, "'+' is a wildcard only as a whole path segment")
 
 
-def duration_seconds(value: str) -> float:
-    """Seconds in a Vault duration (parseutil.ParseDurationSecond: "300", "5m", "1h30m", "2d")."""
-    if not _DURATION.match(value):
+def _check_vault_path(path: str) -> None:
+    """What vault/policy.go itself refuses in a path (after its '/' strip)."""
+    if template_pieces(path) is None:
+        raise _fail(path, "failed to validate policy templating: "
+                          "unbalanced templating characters")
+    if "+*" in path:
+        raise _fail(path, "invalid use of wildcards ('+*' is forbidden)")
+
+
+def duration_seconds(value: Any) -> float:
+    """Seconds in a Vault duration, as go-secure-stdlib parseutil.ParseDurationSecond
+    reads it: "" is 0, an integer is seconds, "<int>d" is days, otherwise Go's
+    time.ParseDuration ("300ms", "1h30m", "-5m"). Raises ValueError."""
+    if isinstance(value, bool) or value is None:
+        if value is None:
+            return 0.0
         raise ValueError(f"{value!r} is not a duration")
-    if value.isdigit():
-        return float(value)
-    return sum(float(n) * _UNIT_SECONDS[u]
-               for n, u in re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)", value))
+    if isinstance(value, (int, float)):
+        return float(int(value))
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a duration")
+    if value == "":
+        return 0.0
+    if _GO_INT.fullmatch(value):
+        return float(int(value))
+    if value.endswith("d"):
+        if not _GO_INT.fullmatch(value[:-1]):
+            raise ValueError(f"{value!r} is not a duration")
+        return float(int(value[:-1]) * 86400)
+    return _go_duration(value)
+
+
+def _go_duration(text: str) -> float:
+    s, sign = text, 1.0
+    if s[:1] in "+-":
+        sign = -1.0 if s[0] == "-" else 1.0
+        s = s[1:]
+    if s == "0":
+        return 0.0
+    if not s:
+        raise ValueError(f"{text!r} is not a duration")
+    total = 0.0
+    while s:
+        m = re.match(r"([0-9]*)(?:\.([0-9]*))?", s)
+        whole, frac = m.group(1), m.group(2)
+        if not whole and not frac:
+            raise ValueError(f"{text!r} is not a duration")
+        s = s[m.end():]
+        i = 0
+        while i < len(s) and s[i] not in ".0123456789":
+            i += 1
+        unit = s[:i]
+        if unit not in _GO_UNITS:
+            raise ValueError(f"{text!r} is not a duration: unknown unit {unit!r}")
+        s = s[i:]
+        total += float(f"{whole or 0}.{frac or 0}") * _GO_UNITS[unit]
+    return sign * total
 
 
 def _value_key(v: Any) -> str:
-    # Numbers first: pyhcl 0.4.5 cannot read a number that follows a string in a list.
     rank = 0 if isinstance(v, (int, float)) and not isinstance(v, bool) else 1
     return f"{rank}{json.dumps(v, sort_keys=True)}"
 
 
 def _values(path: str, key: str, name: str, values: Any) -> tuple:
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise _fail(path, f"{key}: the value of {name!r} must be a list")
     seen: dict[str, Any] = {}
     for v in values:
@@ -124,8 +199,8 @@ def _parameters(path: str, key: str, params: Mapping | None) -> Mapping[str, tup
         return None
     if not isinstance(params, Mapping):
         raise _fail(path, f"{key} must be a map of parameter name to list of values")
-    out = {}
-    for name in sorted(params):
+    out: dict[str, tuple] = {}
+    for name in params:
         if not isinstance(name, str):
             raise _fail(path, f"{key}: parameter names must be strings")
         # policy.go validateParameter: a wildcard key is "*" or a pointer ending "/*".
@@ -133,23 +208,81 @@ def _parameters(path: str, key: str, params: Mapping | None) -> Mapping[str, tup
             name.startswith("/") and name.endswith("/*") and "*" not in name[:-2]
         ):
             raise _fail(path, f"{key}: parameter key {name!r} cannot contain non-tail wildcards")
-        out[name] = _values(path, key, name, params[name])
+        values = _values(path, key, name, params[name])
+        low = name.lower()  # policy.go stores strings.ToLower(key)
+        if low in out:
+            values = _merge_parameters({low: out[low]}, {low: values})[low]
+        out[low] = values
     # Vault treats an empty map like none at all (acl.go tests len() == 0).
-    return MappingProxyType(out) if out else None
+    return MappingProxyType({k: _values(path, key, k, out[k]) for k in sorted(out)}) \
+        if out else None
 
 
 def _ttl(path: str, key: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None  # parseutil: "" is a zero duration, i.e. unset
+    try:
+        duration_seconds(value)
+    except ValueError:
+        raise _fail(path, f"error parsing {key}: {value!r} is not a duration") from None
+    if isinstance(value, (int, float)):
+        return str(int(value))
+    return value
+
+
+def _strings(path: str, key: str, value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if not isinstance(text, str) or not _DURATION.match(text):
-        raise _fail(path, f"error parsing {key}: {value!r} is not a duration")
-    return text
+    if isinstance(value, str) or not isinstance(value, Iterable) or \
+            not all(isinstance(v, str) for v in value):
+        raise _fail(path, f"{key} must be a list of strings")
+    return tuple(value)
+
+
+def _control_group(path: str, caps: tuple[str, ...], cg: Any) -> Mapping | None:
+    """policy.go's ControlGroupHCL checks; kept as {"ttl", "factor": {name: ...}}."""
+    if cg is None:
+        return None
+    if not isinstance(cg, Mapping):
+        raise _fail(path, "control_group must be a block")
+    ttl = _ttl(path, "control_group ttl", cg.get("ttl"))
+    factors = {}
+    for name, factor in sorted((cg.get("factor") or {}).items()):
+        factor = factor or {}
+        ident = factor.get("identity")
+        if not ident:
+            raise _fail(path, "no control_group factor provided")
+        approvals = ident.get("approvals") or 0
+        ids = _strings(path, "group_ids", ident.get("group_ids")) or ()
+        names = _strings(path, "group_names", ident.get("group_names")) or ()
+        if not isinstance(approvals, int) or approvals <= 0 or not (ids or names):
+            raise _fail(path, "must provide more than one identity group and approvals > 0")
+        controlled = _strings(path, "controlled_capabilities",
+                              factor.get("controlled_capabilities"))
+        if controlled and not set(controlled) <= set(caps):
+            raise _fail(path, "control group factor capabilities must be a subset of the "
+                              "policy's capabilities")
+        factors[name] = MappingProxyType({
+            "identity": MappingProxyType({"group_ids": ids or None,
+                                          "group_names": names or None,
+                                          "approvals": approvals}),
+            "controlled_capabilities": controlled or None,
+        })
+    if not factors:
+        raise _fail(path, "no control group factors provided")
+    return MappingProxyType({"ttl": ttl, "factor": MappingProxyType(factors)})
+
+
+# While set, PathRule accepts a max_wrapping_ttl below min_wrapping_ttl: two
+# blocks for one path may say so (Vault merges them in NewACL without a check).
+_MERGING: contextvars.ContextVar[bool] = contextvars.ContextVar("_MERGING", default=False)
 
 
 @dataclass(frozen=True)
 class PathRule:
-    """One `path` block, normalised as Vault reads it. Invalid input raises PolicyError."""
+    """One `path` block, normalised as Vault reads it. What Vault's parser would
+    refuse raises PolicyError; `capabilities` may be empty (a rule granting
+    nothing, which still hides globs above it)."""
 
     path: str
     capabilities: tuple[str, ...]
@@ -158,51 +291,52 @@ class PathRule:
     required_parameters: tuple[str, ...] | None = None
     min_wrapping_ttl: str | None = None
     max_wrapping_ttl: str | None = None
+    mfa_methods: tuple[str, ...] | None = None
+    control_group: Mapping[str, Any] | None = field(default=None, hash=False)
+    subscribe_event_types: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        path = self.path
+        path = raw = self.path
         if not isinstance(path, str):
             raise PolicyError(f"path {path!r}: a path must be a string")
         path = path[1:] if path.startswith("/") else path  # policy.go strips one "/"
-        _check_path(path)
+        _check_vault_path(path)
         caps = self.capabilities
         if isinstance(caps, str) or not isinstance(caps, Iterable):
             raise _fail(path, "capabilities must be a list of strings")
         caps = tuple(caps)
-        for cap in caps:
-            if cap not in CAPABILITIES:
-                raise _fail(path, f"invalid capability {cap!r}")
-        if not caps:
-            raise _fail(path, "no capabilities: the rule grants nothing")
         set_ = object.__setattr__
         set_(self, "path", path)
-        if "deny" in caps:
-            # policy.go: deny replaces every other capability and the block's
-            # remaining settings are never read.
-            for key in PARAMETER_KEYS:
-                set_(self, key, None)
-            set_(self, "capabilities", ("deny",))
-            return
+        for cap in caps:
+            if cap == "deny":
+                # policy.go: deny replaces every other capability and the block's
+                # remaining settings (and capabilities) are never read.
+                for key in PARAMETER_KEYS:
+                    set_(self, key, None)
+                set_(self, "capabilities", ("deny",))
+                return
+            if cap not in CAPABILITIES:
+                raise _fail(raw, f"invalid capability {cap!r}")  # Vault names the key
         set_(self, "capabilities", tuple(c for c in CAPABILITIES if c in caps))
         set_(self, "allowed_parameters",
              _parameters(path, "allowed_parameters", self.allowed_parameters))
         set_(self, "denied_parameters",
              _parameters(path, "denied_parameters", self.denied_parameters))
-        required = self.required_parameters
-        if required is not None:
-            required = () if isinstance(required, str) else tuple(required)
-            if not all(isinstance(r, str) for r in required) or \
-                    isinstance(self.required_parameters, str):
-                raise _fail(path, "required_parameters must be a list of strings")
-            if any("*" in r for r in required):
-                raise _fail(path, "required_parameters: wildcard is not permitted here")
-            set_(self, "required_parameters", tuple(sorted(set(required))) or None)
         low = _ttl(path, "min_wrapping_ttl", self.min_wrapping_ttl)
         high = _ttl(path, "max_wrapping_ttl", self.max_wrapping_ttl)
         set_(self, "min_wrapping_ttl", low)
         set_(self, "max_wrapping_ttl", high)
-        if low and high and 0 < duration_seconds(high) < duration_seconds(low):
+        # Order and repeats mean nothing to Vault; keep acl.go's merged form
+        # (strutil.RemoveDuplicates) so one rule has one representation.
+        set_(self, "mfa_methods",
+             _merge_mfa(None, _strings(path, "mfa_methods", self.mfa_methods)))
+        set_(self, "control_group", _control_group(path, caps, self.control_group))
+        if not _MERGING.get() and _ttl_conflict(low, high):
             raise _fail(path, "max_wrapping_ttl cannot be less than min_wrapping_ttl")
+        required = _strings(path, "required_parameters", self.required_parameters)
+        set_(self, "required_parameters", tuple(sorted(set(required))) if required else None)
+        events = _strings(path, "subscribe_event_types", self.subscribe_event_types)
+        set_(self, "subscribe_event_types", _merge_mfa(None, events) or None)
 
     @property
     def is_glob(self) -> bool:
@@ -214,23 +348,43 @@ class PathRule:
 
     @property
     def is_templated(self) -> bool:
-        return TEMPLATE.search(self.path) is not None
+        # identitytpl: any balanced "{{...}}" makes the policy templated.
+        return "{{" in self.path and template_pieces(self.path) is not None
 
     def union(self, other: PathRule) -> PathRule:
-        """Both rules for one path, merged the way vault/acl.go NewACL merges them."""
+        """Both rules for one path, merged the way vault/acl.go NewACL merges them.
+
+        A max_wrapping_ttl below the other block's min is kept (Vault keeps it,
+        then refuses every request on the path); `PolicyDocument.add` refuses it.
+        """
+        path = "/" + self.path  # already normalised: keep a second leading '/'
         if "deny" in self.capabilities or "deny" in other.capabilities:
-            return PathRule(self.path, ("deny",))
-        # A max below the other block's min raises: Vault would accept it and
-        # then refuse every request on the path (acl.go AllowOperation).
-        return PathRule(
-            self.path,
-            self.capabilities + other.capabilities,
-            _merge_parameters(self.allowed_parameters, other.allowed_parameters),
-            _merge_parameters(self.denied_parameters, other.denied_parameters),
-            _merge_required(self.required_parameters, other.required_parameters),
-            _lesser(self.min_wrapping_ttl, other.min_wrapping_ttl),
-            _lesser(self.max_wrapping_ttl, other.max_wrapping_ttl),
-        )
+            return PathRule(path, ("deny",))
+        token = _MERGING.set(True)
+        try:
+            return PathRule(
+                path,
+                self.capabilities + other.capabilities,
+                _merge_parameters(self.allowed_parameters, other.allowed_parameters),
+                _merge_parameters(self.denied_parameters, other.denied_parameters),
+                _merge_required(self.required_parameters, other.required_parameters),
+                _lesser(self.min_wrapping_ttl, other.min_wrapping_ttl),
+                _lesser(self.max_wrapping_ttl, other.max_wrapping_ttl),
+                _merge_mfa(self.mfa_methods, other.mfa_methods),
+                _merge_control_group(self.control_group, other.control_group),
+                # acl.go merges event types only into a rule that already has
+                # some; a first rule without them keeps none (Vault's behaviour).
+                _merge_mfa(self.subscribe_event_types, other.subscribe_event_types)
+                if self.subscribe_event_types and other.subscribe_event_types
+                else self.subscribe_event_types,
+            )
+        finally:
+            _MERGING.reset(token)
+
+
+def _ttl_conflict(low: str | None, high: str | None) -> bool:
+    lo, hi = duration_seconds(low), duration_seconds(high)
+    return lo != 0 and hi != 0 and hi < lo
 
 
 def _merge_parameters(a: Mapping | None, b: Mapping | None) -> Mapping | None:
@@ -254,86 +408,481 @@ def _merge_required(a: tuple | None, b: tuple | None) -> tuple | None:
     return tuple(dict.fromkeys((a or ()) + b))
 
 
+def _merge_mfa(a: tuple | None, b: tuple | None) -> tuple | None:
+    if b is None:
+        return a
+    # strutil.RemoveDuplicates: trimmed, non-empty, sorted.
+    return tuple(sorted({m.strip() for m in (a or ()) + b if m.strip()}))
+
+
+def _merge_control_group(a: Mapping | None, b: Mapping | None) -> Mapping | None:
+    if not b:
+        return a
+    if not a:
+        return b
+    # acl.go appends b's factors and keeps a's ttl; factors are keyed by name
+    # here, so a factor name present in both keeps a's definition.
+    return {"ttl": a["ttl"], "factor": {**b["factor"], **a["factor"]}}
+
+
 def _lesser(a: str | None, b: str | None) -> str | None:
     # acl.go prefers the shorter of two non-zero wrapping TTLs.
     live = [t for t in (a, b) if t and duration_seconds(t) > 0]
     return min(live, key=lambda t: (duration_seconds(t), t)) if live else (a or b)
 
 
-class _TopLevelPairs(HclParser):
-    """pyhcl 0.4.5 merges repeated top-level blocks (`path "a"` twice keeps only
-    the last `capabilities`); Vault keeps each block. Hand back the raw pairs."""
-
-    def objectlist_flat(self, lt, replace):
-        if replace:  # only p_top flattens with replace=True
-            return list(lt)
-        return super().objectlist_flat(lt, replace)
+# -- reading HCL1 -------------------------------------------------------------
+#
+# Vault parses policies with hashicorp/hcl v1. This reader covers that grammar
+# (comments, identifiers, strings with `${...}` kept raw, numbers, booleans,
+# heredocs, lists, objects, multi-label blocks) and produces HCL1's AST shape:
+# an object is a list of (keys, value) items, so repeated blocks stay apart.
 
 
-_parser: _TopLevelPairs | None = None
+class _Obj(list):
+    """An HCL1 object list: (keys tuple, value, line) items in order."""
 
 
-class _JsonObject(list):
-    """A JSON object as its (key, value) pairs, repeats kept."""
+class _Int(int):
+    text: str
 
 
-def _pairs(value: Any) -> list[tuple[str, Any]]:
-    if isinstance(value, _JsonObject):
-        return list(value)
-    if isinstance(value, Mapping):
-        return list(value.items())
-    if isinstance(value, list):
-        return [pair for item in value for pair in _pairs(item)]
-    raise TypeError
+class _Float(float):
+    text: str
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, _JsonObject):
-        return {k: _plain(v) for k, v in value}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+class HclSyntaxError(ValueError):
+    pass
 
 
-def _top_level(text: str) -> list[tuple[str, Any]]:
-    global _parser
+_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+            "\\": "\\", '"': '"'}
+_PUNCT = {"{", "}", "[", "]", "=", ","}
+_NUMBER = re.compile(r"-?(0[xX][0-9a-fA-F]+|[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)")
+
+
+def _ident_char(c: str) -> bool:
+    return c.isalnum() or c in "_-.:"
+
+
+class _Lexer:
+    def __init__(self, text: str) -> None:
+        self.s, self.i, self.line = text, 0, 1
+
+    def error(self, msg: str) -> HclSyntaxError:
+        return HclSyntaxError(f"At {self.line}: {msg}")
+
+    def tokens(self) -> list[tuple[str, Any, int]]:
+        out = []
+        while True:
+            tok = self._next()
+            out.append(tok)
+            if tok[0] == "EOF":
+                return out
+
+    def _skip(self) -> None:
+        s = self.s
+        while self.i < len(s):
+            c = s[self.i]
+            if c == "\n":
+                self.line += 1
+                self.i += 1
+            elif c in " \t\r\ufeff":
+                self.i += 1
+            elif c == "#" or s.startswith("//", self.i):
+                while self.i < len(s) and s[self.i] != "\n":
+                    self.i += 1
+            elif s.startswith("/*", self.i):
+                end = s.find("*/", self.i + 2)
+                if end < 0:
+                    raise self.error("comment not terminated")
+                self.line += s.count("\n", self.i, end)
+                self.i = end + 2
+            elif c == "/":
+                raise self.error("expected '/' for comment")
+            else:
+                return
+
+    def _next(self) -> tuple[str, Any, int]:
+        self._skip()
+        s, line = self.s, self.line
+        if self.i >= len(s):
+            return ("EOF", None, line)
+        c = s[self.i]
+        if c in _PUNCT:
+            self.i += 1
+            return (c, c, line)
+        if c == '"':
+            return ("STRING", self._string(), line)
+        if s.startswith("<<", self.i):
+            return ("STRING", self._heredoc(), line)
+        m = _NUMBER.match(s, self.i)
+        if m and (c.isdigit() or c == "-"):
+            self.i = m.end()
+            text = m.group(0)
+            if m.group(2) or m.group(3):
+                v: Any = _Float(text)
+            else:
+                digits = text.lstrip("-")
+                try:
+                    n = int(digits, 16) if digits[:2].lower() == "0x" else \
+                        int(digits, 8) if len(digits) > 1 and digits[0] == "0" else int(digits)
+                except ValueError:
+                    raise self.error(f"invalid number {text!r}") from None
+                v = _Int(-n if text.startswith("-") else n)
+            v.text = text
+            return ("NUMBER", v, line)
+        if c.isalpha() or c == "_":
+            j = self.i
+            while j < len(s) and _ident_char(s[j]):
+                j += 1
+            word, self.i = s[self.i:j], j
+            if word in ("true", "false"):
+                return ("BOOL", word == "true", line)
+            return ("IDENT", word, line)
+        raise self.error(f"illegal char {c!r}")
+
+    def _string(self) -> str:
+        # hcl/scanner scanString + hcl/strconv Unquote: escapes are decoded
+        # outside `${...}`; inside, text (quotes included) is kept as is.
+        s, i, out, braces = self.s, self.i + 1, [], 0
+        while True:
+            if i >= len(s) or (s[i] == "\n" and braces == 0):
+                raise self.error("literal not terminated")
+            c = s[i]
+            if braces == 0 and c == '"':
+                self.i = i + 1
+                return "".join(out)
+            if braces == 0 and s.startswith("${", i):
+                braces, i = 1, i + 2
+                out.append("${")
+                continue
+            if braces:
+                braces += (c == "{") - (c == "}")
+                self.line += c == "\n"
+                out.append(c)
+                i += 1
+                continue
+            if c != "\\":
+                out.append(c)
+                i += 1
+                continue
+            e = s[i + 1:i + 2]
+            if e in _ESCAPES:
+                out.append(_ESCAPES[e])
+                i += 2
+            elif e in ("x", "u", "U"):
+                n = {"x": 2, "u": 4, "U": 8}[e]
+                hexd = s[i + 2:i + 2 + n]
+                if len(hexd) != n or not all(h in "0123456789abcdefABCDEF" for h in hexd):
+                    raise self.error("illegal char escape")
+                out.append(chr(int(hexd, 16)))
+                i += 2 + n
+            elif e and e in "01234567":
+                octd = s[i + 1:i + 4]
+                if len(octd) != 3 or not all(o in "01234567" for o in octd) or int(octd, 8) > 255:
+                    raise self.error("illegal char escape")
+                out.append(chr(int(octd, 8)))
+                i += 4
+            else:
+                raise self.error("illegal char escape")
+
+    def _heredoc(self) -> str:
+        s = self.s
+        m = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_]*)\r*\n").match(s, self.i)
+        if not m:
+            raise self.error("invalid heredoc anchor")
+        indented, anchor = m.group(1) == "-", m.group(2)
+        lines, pos = [], m.end()
+        self.line += 1
+        while True:
+            end = s.find("\n", pos)
+            if end < 0:
+                raise self.error("heredoc not terminated")
+            line = s[pos:end]
+            self.line += 1
+            if re.fullmatch(rf"\s*{anchor}\r*", line):
+                self.i = end + 1
+                break
+            lines.append(line)
+            pos = end + 1
+        if not indented:
+            return "".join(f"{x}\n" for x in lines)
+        prefix = line[:len(line) - len(line.lstrip())]
+        if all(x.startswith(prefix) for x in lines):
+            return "".join(f"{x[len(prefix):]}\n" for x in lines)
+        return "".join(f"{x}\n" for x in lines).rstrip(" \t")
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.toks = _Lexer(text).tokens()
+        self.k = 0
+
+    def peek(self) -> tuple[str, Any, int]:
+        return self.toks[self.k]
+
+    def take(self) -> tuple[str, Any, int]:
+        tok = self.toks[self.k]
+        self.k += 1
+        return tok
+
+    def error(self, tok: tuple, msg: str) -> HclSyntaxError:
+        return HclSyntaxError(f"At {tok[2]}: {msg}")
+
+    def object_list(self, close: str) -> _Obj:
+        items = _Obj()
+        while self.peek()[0] != close:
+            if self.peek()[0] == "EOF":
+                raise self.error(self.peek(), "object expected closing RBRACE got: EOF")
+            items.append(self.item())
+            if self.peek()[0] == ",":
+                self.take()
+        return items
+
+    def item(self) -> tuple:
+        keys, line = [], self.peek()[2]
+        while True:
+            tok = self.take()
+            if tok[0] in ("IDENT", "STRING"):
+                keys.append(tok[1])
+            elif tok[0] == "=" and len(keys) == 1:
+                return (tuple(keys), self.value(), line)
+            elif tok[0] == "=" and keys:
+                raise self.error(tok, "nested object expected: LBRACE got: ASSIGN")
+            elif tok[0] == "{" and keys:
+                return (tuple(keys), self.obj(), line)
+            elif tok[0] == "EOF" and keys:
+                raise self.error(tok, f"key '{keys[0]}' expected start of object ('{{') "
+                                      "or assignment ('=')")
+            else:
+                raise self.error(tok, f"expected: IDENT | STRING got: {tok[0]}")
+
+    def obj(self) -> _Obj:
+        items = self.object_list("}")
+        self.take()
+        return items
+
+    def value(self) -> Any:
+        tok = self.take()
+        if tok[0] in ("STRING", "NUMBER", "BOOL"):
+            return tok[1]
+        if tok[0] == "{":
+            return self.obj()
+        if tok[0] == "[":
+            out = []
+            while True:
+                if self.peek()[0] == "]":
+                    self.take()
+                    return out
+                out.append(self.value())
+                nxt = self.take()
+                if nxt[0] == "]":
+                    return out
+                if nxt[0] != ",":
+                    raise self.error(nxt, "error parsing list, expected comma or list end, "
+                                          f"got: {nxt[0]}")
+        raise self.error(tok, f"Unknown token: {tok[0]}")
+
+
+def _from_json(v: Any) -> Any:
+    if isinstance(v, _Obj):
+        return _Obj(((k,), _from_json(x), 0) for (k,), x, _ in v)
+    if isinstance(v, list):
+        return [_from_json(x) for x in v]
+    return v
+
+
+def _flatten(obj: _Obj) -> _Obj:
+    """hcl/json/parser flattenObjects: nested JSON objects of objects become
+    multi-key items, lists of objects become repeated items."""
+    frontier, items = list(obj), []
+    while frontier:
+        keys, val, line = frontier.pop()
+        if isinstance(val, _Obj) and val and all(isinstance(v, _Obj) for _, v, _ in val):
+            frontier.extend((keys + k, v, line) for k, v, _ in val)
+        elif isinstance(val, list) and not isinstance(val, _Obj) and val and \
+                all(isinstance(v, _Obj) for v in val):
+            frontier.extend((keys, v, line) for v in val)
+        else:
+            items.append((keys, val, line))
+    items.reverse()
+    return _Obj((k, _walk_flatten(v), line) for k, v, line in items)
+
+
+def _walk_flatten(v: Any) -> Any:
+    if isinstance(v, _Obj):
+        return _flatten(v)
+    if isinstance(v, list):
+        return [_walk_flatten(x) for x in v]
+    return v
+
+
+def parse_hcl1(text: str) -> _Obj:
+    """The root object list of HCL1 (or HCL1-JSON, if it starts with '{') text."""
     if text.lstrip().startswith("{"):
-        top = json.loads(text, object_pairs_hook=_JsonObject)
-        if not isinstance(top, _JsonObject):
-            raise ValueError("does not contain a root object")
-        return list(top)
-    if _parser is None:
-        _parser = _TopLevelPairs()
-    return _parser.parse(text)
+        try:
+            top = json.loads(text, object_pairs_hook=lambda p: _Obj(((k,), v, 0) for k, v in p))
+        except json.JSONDecodeError as e:
+            raise HclSyntaxError(str(e)) from None
+        if not isinstance(top, _Obj):
+            raise HclSyntaxError("does not contain a root object")
+        return _flatten(_from_json(top))
+    parser = _Parser(text)
+    top = parser.object_list("EOF")
+    return top
 
 
-def _rule_from_block(path: str, body: Any) -> PathRule:
-    try:
-        items = _pairs(body)
-    except TypeError:
-        raise _fail(path, "a path block must be an object") from None
-    spec = {}
-    for key, value in items:
-        if key not in PATH_KEYS:
-            raise _fail(path, f"invalid key {key!r}")
-        spec[key] = _plain(value)
-    for key in ("mfa_methods", "control_group"):
-        if key in spec:
-            # Dropping either would widen access when the document is re-rendered.
-            raise _fail(path, f"{key} (Vault Enterprise) is not modelled by hashistack; "
-                              "refusing rather than dropping it")
-    caps = spec.get("capabilities", [])
-    if isinstance(caps, str) or not isinstance(caps, list) or \
-            not all(isinstance(c, str) for c in caps):
-        raise _fail(path, "capabilities must be a list of strings")
-    legacy = spec.get("policy")
+# -- decoding, as hcl.DecodeObject decodes into vault's PathRules ------------------
+
+
+def _nest(items: Iterable[tuple]) -> list[tuple[str, Any]]:
+    """(key, value) pairs; a multi-key item `a "b" { }` is a = { b = { } }."""
+    out = []
+    for keys, val, _ in items:
+        for k in reversed(keys[1:]):
+            val = _Obj([((k,), val, 0)])
+        out.append((keys[0], val))
+    return out
+
+
+def _type_name(v: Any) -> str:
+    if isinstance(v, _Obj):
+        return "object"
+    if isinstance(v, list):
+        return "list"
+    if isinstance(v, bool):
+        return "bool"
+    return type(v).__name__
+
+
+def _dec_string(where: str, v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, _Int):
+        return v.text  # hcl decodeString keeps a NUMBER token's text
+    if isinstance(v, int) and not isinstance(v, bool):
+        return str(v)
+    raise PolicyError(f"{where}: unknown type for string {_type_name(v)}")
+
+
+def _dec_strings(where: str, values: list[Any]) -> list[str]:
+    out: list[str] = []
+    for v in values:  # repeated keys append (hcl decodeSlice)
+        if isinstance(v, _Obj) or not isinstance(v, list):
+            raise PolicyError(f"{where}: unknown slice type {_type_name(v)}")
+        out.extend(_dec_string(where, x) for x in v)
+    return out
+
+
+def _dec_any(v: Any) -> Any:
+    """hcl decodeInterface: plain Python values."""
+    if isinstance(v, _Obj):
+        out: dict[str, Any] = {}
+        for k, x in _nest(v):
+            out[k] = _dec_any(x)
+        return out
+    if isinstance(v, list):
+        return [_dec_any(x) for x in v]
+    if isinstance(v, _Int):
+        return int(v)
+    if isinstance(v, _Float):
+        return float(v)
+    return v
+
+
+def _dec_params(where: str, values: list[Any]) -> dict[str, list] | None:
+    out: dict[str, list] = {}
+    for v in values:
+        if not isinstance(v, _Obj):
+            raise PolicyError(f"{where}: not an object type for map ({_type_name(v)})")
+        for name, vals in _nest(v):
+            if isinstance(vals, _Obj):
+                vals = [vals]  # hcl decodeSlice: an object is a one-item list
+            elif not isinstance(vals, list):
+                raise PolicyError(f"{where}.{name}: unknown slice type {_type_name(vals)}")
+            out.setdefault(name, []).extend(_dec_any(x) for x in vals)
+    return out
+
+
+def _dec_object(where: str, v: Any) -> dict[str, list[Any]]:
+    if not isinstance(v, _Obj):
+        raise PolicyError(f"{where}: expected an object, got {_type_name(v)}")
+    out: dict[str, list[Any]] = {}
+    for k, x in _nest(v):
+        out.setdefault(k.lower(), []).append(x)
+    return out
+
+
+def _dec_control_group(where: str, values: list[Any]) -> dict:
+    fields: dict[str, list[Any]] = {}
+    for v in values:
+        for k, xs in _dec_object(where, v).items():
+            fields.setdefault(k, []).extend(xs)
+    factors: dict[str, dict] = {}
+    for fv in fields.get("factor", []):
+        for name, body in _nest(fv) if isinstance(fv, _Obj) else []:
+            f = _dec_object(f"{where}.factor", body)
+            factor = factors.setdefault(name, {})
+            if "controlled_capabilities" in f:
+                factor.setdefault("controlled_capabilities", []).extend(
+                    _dec_strings(f"{where}.controlled_capabilities",
+                                 f["controlled_capabilities"]))
+            for ib in f.get("identity", []):
+                ident = factor.setdefault("identity", {})
+                for k, xs in _dec_object(f"{where}.identity", ib).items():
+                    if k in ("group_ids", "group_names"):
+                        ident.setdefault(k, []).extend(_dec_strings(f"{where}.{k}", xs))
+                    elif k == "approvals":
+                        x = xs[-1]
+                        if isinstance(x, str) and _GO_INT.fullmatch(x):
+                            x = int(x)
+                        if isinstance(x, bool) or not isinstance(x, int):
+                            raise PolicyError(f"{where}.approvals: not an integer")
+                        ident[k] = int(x)
+    if not factors and "factor" not in fields:
+        factors = {}
+    ttl = fields.get("ttl", [None])[-1]
+    return {"ttl": _dec_any(ttl), "factor": factors}
+
+
+def _rule_from_block(key: str, body: Any, lint: bool) -> PathRule:
+    """vault/policy.go parsePaths for one block, checks in Vault's order."""
+    if template_pieces(key) is None:
+        raise PolicyError("failed to validate policy templating: "
+                          "unbalanced templating characters")
+    if not isinstance(body, _Obj):
+        raise _fail(key, f"cannot check HCL keys of type {_type_name(body)}")
+    bad = [(k[0], line) for k, _, line in body if k[0] not in PATH_KEYS]
+    if bad:
+        raise _fail(key, ", ".join(f"invalid key {k!r}" + (f" on line {n}" if n else "")
+                                   for k, n in bad))
+    spec: dict[str, list[Any]] = {}
+    for k, v in _nest(body):
+        spec.setdefault(k, []).append(v)
+    where = f"path {key!r}"
+    legacy = _dec_string(f"{where}: policy", spec["policy"][-1]) if "policy" in spec else ""
+    caps = _dec_strings(f"{where}: capabilities", spec.get("capabilities", []))
+    params = {k: _dec_params(f"{where}: {k}", spec[k]) if k in spec else None
+              for k in ("allowed_parameters", "denied_parameters")}
+    lists = {k: _dec_strings(f"{where}: {k}", spec[k]) if k in spec else None
+             for k in ("required_parameters", "mfa_methods", "subscribe_event_types")}
+    ttls = {k: _dec_any(spec[k][-1]) if k in spec else None
+            for k in ("min_wrapping_ttl", "max_wrapping_ttl")}
+    cg = _dec_control_group(f"{where}: control_group", spec["control_group"]) \
+        if "control_group" in spec else None
+    path = key[1:] if key.startswith("/") else key
+    if "+*" in path:
+        raise _fail(path, "invalid use of wildcards ('+*' is forbidden)")
     if legacy:  # policy.go ignores an empty `policy`
         if legacy not in LEGACY_POLICIES:
-            raise _fail(path, f"invalid policy {legacy!r}")
+            raise _fail(key, f"invalid policy {legacy!r}")
         caps = ["deny"] if legacy == "deny" else caps + list(LEGACY_POLICIES[legacy])
-    return PathRule(path, tuple(caps), **{k: spec.get(k) for k in PARAMETER_KEYS})
+    if lint:
+        lint_path(path)
+        if not caps:
+            raise _fail(path, "no capabilities: the rule grants nothing")
+    return PathRule(key, tuple(caps), **params, **lists, **ttls, control_group=cg)
 
 
 class PolicyDocument:
@@ -350,21 +899,33 @@ class PolicyDocument:
         for rule in rules:
             self._put(rule)
 
-    def _put(self, rule: PathRule) -> None:
+    def _put(self, rule: PathRule, strict: bool = True) -> None:
         if not isinstance(rule, PathRule):
             raise TypeError(f"expected a PathRule, got {type(rule).__name__}")
         old = self._rules.get(rule.path)
-        self._rules[rule.path] = rule if old is None else old.union(rule)
+        new = rule if old is None else old.union(rule)
+        if strict and _ttl_conflict(new.min_wrapping_ttl, new.max_wrapping_ttl):
+            # Vault would accept both blocks, then refuse every request on the path.
+            raise _fail(rule.path, "max_wrapping_ttl cannot be less than min_wrapping_ttl")
+        self._rules[rule.path] = new
 
     def add(self, path: str, capabilities: Iterable[str], **params: Any) -> PolicyDocument:
-        """Grant `capabilities` on `path` (validated); returns self for chaining."""
+        """Grant `capabilities` on `path` (validated and linted); returns self for chaining."""
         for key in params:
             if key not in PARAMETER_KEYS:
                 raise PolicyError(f"path {path!r}: invalid key {key!r}")
         if isinstance(capabilities, str):
             raise PolicyError(f"path {path!r}: capabilities must be a list of strings, "
                               f"not the string {capabilities!r}")
-        self._put(PathRule(path, tuple(capabilities), **params))
+        capabilities = tuple(capabilities)
+        if isinstance(path, str):
+            lint_path(path[1:] if path.startswith("/") else path)
+            if not capabilities:
+                raise _fail(path, "no capabilities: the rule grants nothing")
+        required = params.get("required_parameters")
+        if required and not isinstance(required, str) and any("*" in r for r in required):
+            raise _fail(path, "required_parameters: wildcard is not permitted here")
+        self._put(PathRule(path, capabilities, **params))
         return self
 
     @property
@@ -376,48 +937,50 @@ class PolicyDocument:
         return PolicyDocument((*self.rules, *other.rules), name=self.name)
 
     def to_hcl(self) -> str:
-        blocks = [
-            block(
-                "path", r.path,
-                capabilities=list(r.capabilities),
-                allowed_parameters=r.allowed_parameters,
-                denied_parameters=r.denied_parameters,
-                required_parameters=r.required_parameters,
-                min_wrapping_ttl=r.min_wrapping_ttl,
-                max_wrapping_ttl=r.max_wrapping_ttl,
-            )
-            for r in self.rules
-        ]
+        blocks = []
+        for r in self.rules:
+            low, high = r.min_wrapping_ttl, r.max_wrapping_ttl
+            split = _ttl_conflict(low, high)
+            blocks.append(_path_block(r, low, None if split else high))
+            if split:
+                # Two blocks for one path merge back into this rule (one block
+                # with both would be refused by Vault's parser).
+                blocks.append(block("path", _label(r.path), capabilities=list(r.capabilities),
+                                    max_wrapping_ttl=high))
         text = render(*blocks)
         return text if text.endswith("\n") else text + "\n"
 
     @classmethod
-    def parse(cls, text: str, *, source: str = "<policy>", name: str | None = None
-              ) -> PolicyDocument:
-        """Read Vault policy HCL (HCL1, as Vault parses it) or JSON."""
+    def parse(cls, text: str, *, source: str = "<policy>", name: str | None = None,
+              strict: bool = False) -> PolicyDocument:
+        """Read Vault policy HCL (HCL1, as Vault parses it) or JSON.
+
+        Raises PolicyError where Vault's parser would. With `strict`, also
+        refuse what `add` refuses (rules that never match, literal `*`, ...).
+        """
         try:
-            top = _top_level(text)
-        except ValueError as e:
+            top = parse_hcl1(text)
+        except HclSyntaxError as e:
             raise PolicyError(f"{source}: failed to parse policy: {e}") from None
         doc = cls(name=name)
         try:
-            for key, value in top:
-                if key not in TOP_LEVEL_KEYS:
-                    raise PolicyError(f"invalid key {key!r}")
-                if key == "name":
-                    if not isinstance(value, str):
-                        raise PolicyError("name must be a string")
-                    doc.name = doc.name if name is not None else value
+            bad = [(k[0], line) for k, _, line in top if k[0] not in TOP_LEVEL_KEYS]
+            if bad:
+                raise PolicyError(", ".join(
+                    f"invalid key {k!r}" + (f" on line {n}" if n else "") for k, n in bad))
+            for keys, value, _ in top:
+                if keys[0] == "name" and len(keys) == 1:
+                    found = _dec_string("name", value)
+                    doc.name = doc.name if name is not None else found
+            for keys, value, _ in top:
+                if keys[0] != "path":
                     continue
-                try:
-                    blocks = _pairs(value)
-                except TypeError:
-                    raise PolicyError("path must be a block: path \"<path>\" { ... }") from None
-                for path, body in blocks:
-                    # HCL1 JSON may give one path a list of blocks.
-                    plain_list = isinstance(body, list) and not isinstance(body, _JsonObject)
-                    for one in body if plain_list else [body]:
-                        doc._put(_rule_from_block(path, one))
+                if len(keys) == 1 and not isinstance(value, _Obj):
+                    raise PolicyError("path must be a block: path \"<path>\" { ... }")
+                # hcl ObjectList.Filter("path"): the next key is the path; an
+                # unlabelled `path { }` is the path "path"; further labels are ignored.
+                key = keys[1] if len(keys) > 1 else "path"
+                doc._put(_rule_from_block(key, value, strict), strict=False)
         except PolicyError as e:
             raise PolicyError(f"{source}: {e}") from None
         return doc
@@ -431,3 +994,39 @@ class PolicyDocument:
 
     def __repr__(self) -> str:
         return f"PolicyDocument({list(self.rules)!r}, name={self.name!r})"
+
+
+def _path_block(r: PathRule, low: str | None, high: str | None) -> Block:
+    blocks = []
+    cg = r.control_group
+    if cg:
+        factors = [
+            block("factor", fname,
+                  controlled_capabilities=_list(f["controlled_capabilities"]),
+                  blocks=[block("identity", group_ids=_list(f["identity"]["group_ids"]),
+                                group_names=_list(f["identity"]["group_names"]),
+                                approvals=f["identity"]["approvals"])])
+            for fname, f in cg["factor"].items()
+        ]
+        blocks.append(block("control_group", ttl=cg["ttl"], blocks=factors))
+    return block(
+        "path", _label(r.path),
+        capabilities=list(r.capabilities),
+        allowed_parameters=r.allowed_parameters,
+        denied_parameters=r.denied_parameters,
+        required_parameters=r.required_parameters,
+        min_wrapping_ttl=low,
+        max_wrapping_ttl=high,
+        mfa_methods=r.mfa_methods,
+        subscribe_event_types=r.subscribe_event_types,
+        blocks=blocks,
+    )
+
+
+def _label(path: str) -> str:
+    # Vault strips one leading '/' when parsing: write it back for a path that keeps one.
+    return "/" + path if path.startswith("/") else path
+
+
+def _list(values: tuple | None) -> list | None:
+    return None if values is None else list(values)

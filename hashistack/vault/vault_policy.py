@@ -30,7 +30,9 @@ class VaultPolicy(Construct):
     @classmethod
     def from_hcl(cls, scope: Construct, id: str, *, name: str, text: str) -> VaultPolicy:
         """Bring your own policy text (HCL or JSON); it is checked like ours."""
-        return cls(scope, id, name=name, document=PolicyDocument.parse(text, source=id))
+        return cls(
+            scope, id, name=name, document=PolicyDocument.parse(text, source=id, strict=True)
+        )
 
     def add(self, path: str, *capabilities: str) -> VaultPolicy:
         self.document.add(path, capabilities)

@@ -5,6 +5,7 @@ from hashistack.checks.rules import (  # noqa: F401
     nomad_legacy,
     secrets,
     tls,
+    vault_agent,
     vault_audit,
     vault_grants,
     vault_privilege,

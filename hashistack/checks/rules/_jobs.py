@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from hashistack.checks.env import Env, Resource, blocks
 from hashistack.nomad.jobspec import SecretRead, VaultBlock, read_jobspec, read_vault_blocks
@@ -58,40 +58,92 @@ class Token:
 
 
 def _jwt_backend(env: Env) -> Resource | None:
-    paths = {str(v.get("jwt_auth_backend_path") or DEFAULT_JWT_PATH)
+    paths = {str(env.deref(v.get("jwt_auth_backend_path") or DEFAULT_JWT_PATH))
              for _, doc in env.agent_configs for v in blocks(doc.get("vault"))
              if "client" in doc}
     backends = env.resources("vault_jwt_auth_backend")
-    match = [b for b in backends if str(b.get("path") or "jwt") in (paths or {DEFAULT_JWT_PATH})]
+    match = [b for b in backends
+             if str(b.value("path") or "jwt") in (paths or {DEFAULT_JWT_PATH})]
     return match[0] if match else (backends[0] if len(backends) == 1 else None)
 
 
 def _on_backend(role: Resource, backend: Resource | None) -> bool:
     if backend is None:
         return True
-    ref = str(role.get("backend") or "jwt")
-    return ref in (f"${{{backend.address}.path}}", str(backend.get("path") or "jwt"))
+    refs = (str(role.get("backend") or "jwt"), str(role.value("backend") or "jwt"))
+    return any(ref in (f"${{{backend.address}.path}}", str(backend.value("path") or "jwt"))
+               for ref in refs)
+
+
+def backend_of(env: Env, role: Resource) -> Resource | None:
+    """The vault_jwt_auth_backend a JWT role is on (by reference, else by path)."""
+    ref = env.resource_at(str(role.get("backend") or ""), role.stack)
+    if ref is not None and ref.type == "vault_jwt_auth_backend":
+        return ref
+    path = str(role.value("backend") or "jwt")
+    match = [b for b in env.resources("vault_jwt_auth_backend")
+             if str(b.value("path") or "jwt") == path]
+    return match[0] if len(match) == 1 else None
+
+
+def default_role(env: Env) -> str | None:
+    """The default_role of the JWT auth backend Nomad's clients log in with."""
+    backend = _jwt_backend(env)
+    value = backend.value("default_role") if backend else None
+    return str(value) if value else None
 
 
 def role_name(env: Env, vb: VaultBlock) -> str | None:
     """jobspec vault.role, else the client's create_from_role, else the default_role
     (precedence: hashicorp-modules/terraform-vault-nomad-setup main.tf comment)."""
     if vb.role:
-        return vb.role
-    client = [str(v["create_from_role"]) for _, doc in env.agent_configs if "client" in doc
-              for v in blocks(doc.get("vault")) if v.get("create_from_role")]
+        return str(env.deref(vb.role))
+    client = [str(env.deref(v["create_from_role"])) for _, doc in env.agent_configs
+              if "client" in doc for v in blocks(doc.get("vault")) if v.get("create_from_role")]
     if client:
         return client[0]
-    backend = _jwt_backend(env)
-    return str(backend.get("default_role")) if backend and backend.get("default_role") else None
+    return default_role(env)
 
 
 def jwt_role(env: Env, name: str) -> Resource | None:
     backend = _jwt_backend(env)
+    name = str(env.deref(name))
     for r in env.resources("vault_jwt_auth_backend_role"):
-        if r.get("role_name") == name and _on_backend(r, backend):
+        if str(r.value("role_name")) == name and _on_backend(r, backend):
             return r
     return None
+
+
+def user_claim_value(role: Resource, claims: dict[str, str]) -> str | None:
+    """The value of the claim the role's `user_claim` names: the entity alias name
+    (Vault JWT auth API: user_claim "will be used as the name for the Identity entity
+    alias"). With user_claim_json_pointer, `/a` names claim `a` (RFC 6901)."""
+    claim = role.value("user_claim")
+    if not isinstance(claim, str) or not claim:
+        return None
+    if role.get("user_claim_json_pointer") in (True, "true"):
+        parts = claim.split("/")
+        if len(parts) != 2 or parts[0]:
+            return None  # nested pointers: Nomad's identity claims are flat
+        claim = parts[1].replace("~1", "/").replace("~0", "~")
+    return claims.get(claim)
+
+
+_IDENTITY_FIELDS = {f.name for f in fields(Identity)}
+
+
+def role_identity(env: Env, role: Resource, claims: dict[str, str]) -> Identity:
+    """The entity alias a login with `role` and these claims gets: its name from
+    user_claim, its metadata from claim_mappings (claim -> metadata key)."""
+    mappings = role.get("claim_mappings") or {}
+    kwargs: dict = {
+        "alias_name": user_claim_value(role, claims),
+        "alias_metadata": {str(key): claims[c] for c, key in mappings.items() if c in claims},
+    }
+    backend = backend_of(env, role)
+    if backend is not None and "accessor_ref" in _IDENTITY_FIELDS:
+        kwargs["accessor_ref"] = f"{backend.address}.accessor"
+    return Identity(**kwargs)
 
 
 def uses_legacy(env: Env, vb: VaultBlock) -> bool:
@@ -112,12 +164,8 @@ def token_for(env: Env, job: JobInfo, group: str, task: str, vb: VaultBlock
     role = jwt_role(env, name)
     if role is None:
         return f"its JWT role {name!r} is not defined (no vault_jwt_auth_backend_role)"
-    # Alias metadata comes from the role's claim_mappings (claim -> metadata key).
-    claims = job.claims(group, task)
-    mappings = role.get("claim_mappings") or {}
-    metadata = {str(key): claims[c] for c, key in mappings.items() if c in claims}
     return Token(tuple(role.names("token_policies")), f"JWT role {name!r} ({role.path})",
-                 Identity(alias_metadata=metadata), role)
+                 role_identity(env, role, job.claims(group, task)), role)
 
 
 def bound_claim_mismatch(role: Resource, claims: dict[str, str]) -> list[str]:

@@ -54,7 +54,7 @@ def ca_ttls(env: Env) -> Iterator[Hit]:
 
 
 def _touches_pki(env: Env, policy: str, mounts: tuple[str, ...]) -> bool:
-    res = env.policies.get(policy)
+    res = env.policy(policy)
     doc = env.policy_doc(res) if res else None
     return bool(doc) and any(r.path.lstrip("/").startswith(m + "/") for r in doc.rules
                              for m in mounts)
@@ -75,7 +75,7 @@ def ca_login_roles(env: Env, config: dict) -> list[Resource]:
     mounts = tuple(str(config.get(k, "")).strip("/")
                    for k in ("RootPKIPath", "IntermediatePKIPath"))
     return [r for r in env.resources("vault_approle_auth_backend_role")
-            if r.get("role_name") == CA_ROLE
+            if r.value("role_name") == CA_ROLE
             or any(_touches_pki(env, p, mounts) for p in r.names("token_policies"))]
 
 
@@ -101,15 +101,15 @@ def ca_policy(env: Env) -> Iterator[Hit]:
             for name in role.names("token_policies"):
                 if name == "default":
                     continue
-                res = env.policies.get(name)
+                res = env.policy(name)
                 if res is None:
-                    yield Hit(role, f"CA login role {role.get('role_name')!r} has policy "
+                    yield Hit(role, f"CA login role {role.value('role_name')!r} has policy "
                               f"{name!r}, not defined in these stacks: cannot verify it",
                               level=WARNING)
                     continue
                 doc = env.policy_doc(res)
                 for r in connect_ca_excess(doc, root, inter, managed_by=managed_by) if doc else ():
                     yield Hit(res, f"policy {name!r} of the Connect CA login role "
-                              f"{role.get('role_name')!r} ({role.path}) grants "
+                              f"{role.value('role_name')!r} ({role.path}) grants "
                               f"{list(r.capabilities)} on {r.path!r}, beyond the documented "
                               f"{managed_by}-managed set", vault_path=r.path)

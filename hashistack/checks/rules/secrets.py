@@ -16,10 +16,29 @@ SHAPES = (
     ("an AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")),
     ("a PEM private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
 )
-# `token = "..."`, `"Token": "..."`, `DB_PASSWORD="..."`: the key ends in token/password.
-ASSIGNMENT = re.compile(
-    r"""(?<![\w.-])["']?([\w.-]*(?:token|password|passwd|secret_id))["']?\s*[:=]\s*"([^"\n]*)\"""",
-    re.IGNORECASE,
+# Key names that say "secret": `token`, `DB_PASSWORD`, `client_secret`, `API_KEY`,
+# `AWS_SECRET_ACCESS_KEY` (any case); `STRIPE_KEY` (upper case `_KEY`: the env var
+# convention, so lower-case `cache_key`/`sort_key` identifiers stay out).
+_KEY_ANY_CASE = (r"(?i:[\w.-]*(?:token|password|passwd|passphrase|secret|secret_id|api_?key"
+                 r"|access_key|private_key|[_.-]pass|[_.-]pwd))")
+_KEY = rf"(?:{_KEY_ANY_CASE}|[\w.-]*_KEY)"
+# Where a key starts: not inside a word, or right after a `\n` escape in a string
+# (env-file lines inside a jobspec template's `data = "A=1\nB=2"`).
+_START = r"(?:(?<![\w.\\-])|(?<=\\[nrt]))"
+# `key = "v"`, `"key": 'v'`, `KEY=\"v\"` (inside an HCL string): a quoted value.
+QUOTED = re.compile(rf"""{_START}["']?({_KEY})["']?[ \t]*[:=][ \t]*(\\?["'])(.*?)\2""")
+# `KEY=value`, `export KEY=value`, `key: value` at the start of a line, of an escaped
+# line or of a string: env files, shell, YAML. Stops at blanks, quotes, brackets, escapes.
+UNQUOTED = re.compile(
+    rf"""(?:^|(?<=\\n)|(?<=["']))[ \t]*(?:export[ \t]+)?["']?({_KEY})["']?[ \t]*[:=][ \t]*"""
+    r"""([^\s"'`,;{}()\[\]<>#\\]+)(?![(\w])""",
+    re.MULTILINE,
+)
+# Values that are not secrets: booleans, null, numbers, durations, paths, HCL references.
+NOT_SECRET = re.compile(
+    r"(?i:true|false|yes|no|on|off|null|none|nil|\d+(?:\.\d+)?[a-z]{0,2})"
+    r"|(?:/|\./|\.\./|~/|file://)\S*"
+    r"|(?:var|local|data|module|each|self|path|count|resource)\.[\w.\[\]\"-]+"
 )
 PROVIDER_SECRETS = {"vault": ("token",), "consul": ("token",), "nomad": ("secret_id",)}
 
@@ -29,13 +48,19 @@ def _reference(value: str) -> bool:
     return not value.strip() or "{{" in value or "${" in value or value.startswith("$")
 
 
+def _not_secret(value: str) -> bool:
+    return _reference(value) or NOT_SECRET.fullmatch(value.strip()) is not None
+
+
 def literals(text: str) -> Iterator[tuple[int, str]]:
     """(line, what) for each secret-looking literal, one per line; never the secret."""
     seen: set[int] = set()
     hits = [(m.start(), what) for what, pattern in SHAPES for m in pattern.finditer(text)]
-    hits += [(m.start(), f"a literal {m.group(1)} value") for m in ASSIGNMENT.finditer(text)
-             if not _reference(m.group(2))]
-    for start, what in hits:
+    hits += [(m.start(1), f"a literal {m.group(1)} value") for m in QUOTED.finditer(text)
+             if not _not_secret(m.group(3))]
+    hits += [(m.start(1), f"a literal {m.group(1)} value") for m in UNQUOTED.finditer(text)
+             if not _not_secret(m.group(2))]
+    for start, what in sorted(hits):
         line = text.count("\n", 0, start) + 1
         if line not in seen:
             seen.add(line)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from hashistack.checks.env import Env, Resource, blocks
 from hashistack.checks.model import ERROR, WARNING, Hit, rule
 from hashistack.checks.rules.consul_connect_ca import vault_cas
+from hashistack.vault.policy import INTERPOLATION
 
 
 def _http(value: object) -> bool:
@@ -18,6 +19,30 @@ def _on(value: object) -> bool:
     return value is True or str(value).lower() == "true"
 
 
+def _consul_plaintext(p: Resource) -> str | None:
+    """Why the Consul provider would talk http, or None.
+
+    The provider's `scheme` defaults to "http" (TPC docs: 'The URL scheme of the agent
+    to use ("http" or "https"). Defaults to "http".'); Consul's API client then lets an
+    `http://` or `https://` prefix on `address` decide (hashicorp/consul api NewClient).
+    """
+    address = p.get("address")
+    text = str(address or "127.0.0.1:8500").strip()  # the provider's default address
+    scheme = p.get("scheme")
+    if text.lower().startswith("http://"):
+        return f"Consul provider address {text} is plaintext http"
+    if text.lower().startswith("https://"):
+        return None
+    if scheme is None:
+        if INTERPOLATION.search(text):
+            return None  # the address may carry https:// when resolved
+        return (f"Consul provider address {text} with no scheme: the provider's default "
+                "scheme is http")
+    if str(scheme).strip().lower() == "http":
+        return f"Consul provider scheme http ({text})"
+    return None
+
+
 def _problems(env: Env) -> Iterator[tuple[Resource, str]]:
     for p in env.providers("vault"):
         if _http(p.get("address")):
@@ -25,8 +50,9 @@ def _problems(env: Env) -> Iterator[tuple[Resource, str]]:
         if _on(p.get("skip_tls_verify")):
             yield p, "Vault provider skip_tls_verify = true"
     for p in env.providers("consul"):
-        if str(p.get("scheme", "")).lower() == "http":
-            yield p, f"Consul provider scheme http ({p.get('address')})"
+        plain = _consul_plaintext(p)
+        if plain:
+            yield p, plain
         if _on(p.get("insecure_https")):
             yield p, "Consul provider insecure_https = true"
     for p in env.providers("nomad"):

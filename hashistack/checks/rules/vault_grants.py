@@ -38,11 +38,11 @@ def template_reads_not_granted(env: Env) -> Iterator[Hit]:
                 continue
             if token.role and bound_claim_mismatch(token.role, job.claims(read.group, read.task)):
                 continue  # HS-VAULT-002 says the role cannot be used at all
-            known = [env.policies[p] for p in token.policies if p in env.policies]
+            known = [r for r in map(env.policy, token.policies) if r is not None]
             docs = [d for d in (env.policy_doc(r) for r in known) if d is not None]
             if Acl.from_policies(docs, token.identity).allows(read.path, "read"):
                 continue
-            unknown = [p for p in token.policies if p not in env.policies and p != "default"]
+            unknown = [p for p in token.policies if env.policy(p) is None and p != "default"]
             note = f"; not defined in these stacks: {', '.join(unknown)}" if unknown else ""
             yield Hit(job.resource,
                       f"{where}, but its policies [{', '.join(token.policies)}] "

@@ -94,7 +94,8 @@ def _connect_ca_documented(env: Env, r: PathRule) -> bool:
     "HS-VAULT-005", WARNING, "broad glob under a mount in prod",
     explanation=(
         "A glob directly under a mount (`secret/*`, or KV v2 `secret/data/*`) reaches "
-        "every secret there, now and later (Vault policies concept page: glob). Listing "
+        "every secret there, now and later, and one inside the mount's name (`secret*`) "
+        "every mount so named (Vault policies concept page: glob). Listing "
         "metadata is exempt: Nomad's own nomad-workloads policy grants list on "
         "`secret/metadata/*` (NMD integrations/vault/acl.mdx), and so is the documented "
         "Connect CA set (CRUDL on `<intermediate_pki_path>/*`, WUD consul "
@@ -111,13 +112,18 @@ def broad_globs(env: Env) -> Iterator[Hit]:
             caps = _grants(r)
             if not r.is_glob or r.is_templated or not caps or caps == {"list"}:
                 continue
-            parts = _literal(r).split("/")
-            if parts[0] + "/" in PRIVILEGED:
-                continue  # HS-VAULT-004's business
-            if (len(parts) == 2 or (len(parts) == 3 and parts[1] == "data")) \
+            literal = _literal(r)
+            parts = literal.split("/")
+            if parts[0] + "/" in PRIVILEGED or any(p.startswith(literal) for p in PRIVILEGED):
+                continue  # HS-VAULT-004's business (`*`, `s*`, `sys/...`)
+            # `secret*` (a glob inside the mount segment) spans whole mounts; `secret/*`
+            # and KV v2 `secret/data/*` every secret of one.
+            if (len(parts) <= 2 or (len(parts) == 3 and parts[1] == "data")) \
                     and not _connect_ca_documented(env, r):
+                what = "mount whose name starts with" if len(parts) == 1 else "secret under"
                 yield Hit(res, f"policy {res.get('name')!r} grants {sorted(caps)} on every "
-                          f"secret under {r.path!r}", vault_path=r.path)
+                          f"{what} {literal if len(parts) == 1 else r.path!r}",
+                          vault_path=r.path)
 
 
 @rule(

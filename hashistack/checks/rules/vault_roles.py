@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from hashistack.checks.env import Env, Resource
 from hashistack.checks.model import ERROR, Hit, rule
+from hashistack.checks.rules._jobs import default_role, jobs, jwt_role, role_name, uses_legacy
 from hashistack.vault.acl import Acl
 
 NOMAD_TOKEN_ROLE = "nomad-cluster"  # the documented name (products.md §1)
@@ -17,7 +18,7 @@ def nomad_token_roles(env: Env) -> list[Resource]:
     `vault.create_from_role`, or the documented `nomad-cluster`."""
     names = env.create_from_roles() | {NOMAD_TOKEN_ROLE}
     return [r for r in env.resources("vault_token_auth_backend_role")
-            if r.get("role_name") in names]
+            if r.value("role_name") in names]
 
 
 def _server_policies(env: Env, role: str) -> set[str]:
@@ -49,7 +50,7 @@ def _ttl(res: Resource, *keys: str) -> int | None:
 )
 def nomad_token_role(env: Env) -> Iterator[Hit]:
     for res in nomad_token_roles(env):
-        name = res.get("role_name")
+        name = res.value("role_name")
         if res.get("renewable") is False:
             yield Hit(res, f"token role {name!r}: renewable = false; Nomad: \"Role must "
                       "allow tokens to be renewed\"")
@@ -65,19 +66,54 @@ def nomad_token_role(env: Env) -> Iterator[Hit]:
                       f"{', '.join(missing)}; tasks could get Nomad's server token policy")
 
 
+def nomad_jwt_roles(env: Env) -> dict[str, list[str]]:
+    """JWT role names Nomad's tasks log in with -> who uses them: the backend's
+    default_role, and each job task's effective role (workload identity only)."""
+    out: dict[str, list[str]] = {}
+    name = default_role(env)
+    if name:
+        out.setdefault(name, []).append("the JWT auth backend's default_role")
+    for job in jobs(env):
+        for (group, task), vb in sorted(job.vaults.items()):
+            if vb is None or uses_legacy(env, vb):
+                continue
+            name = role_name(env, vb)
+            if name:
+                out.setdefault(name, []).append(f"job {job.name!r} task {group}/{task}")
+    return out
+
+
 @rule(
-    "HS-VAULT-007", ERROR, "JWT role without bound_audiences",
+    "HS-VAULT-007", ERROR, "JWT role Nomad's login would be refused",
     explanation=(
-        "Nomad's workload identities carry an `aud` claim, and Vault requires "
-        "bound_audiences on a jwt role when the token has one (Vault JWT auth API). "
-        "Nomad's docs: aud \"must match the bound_audiences\" (configuration/vault.mdx)."
+        "Vault's JWT roles default to role_type \"oidc\" (TPV r/jwt_auth_backend_role: "
+        "role_type is 'either \"oidc\" (default) or \"jwt\"'), and the plugin refuses a JWT "
+        "login with one: \"role with oidc role_type is not allowed\" (hashicorp/"
+        "vault-plugin-auth-jwt path_login.go). Nomad's workload identities also carry an "
+        "`aud` claim, and Vault requires bound_audiences on a jwt role (Vault JWT auth "
+        "API); Nomad's docs: aud \"must match the bound_audiences\" (configuration/vault.mdx)."
     ),
-    fix="Set bound_audiences to the server's vault.default_identity.aud (e.g. [\"vault.io\"]).",
+    fix="Set role_type = \"jwt\" and bound_audiences to the server's "
+        "vault.default_identity.aud (e.g. [\"vault.io\"]); "
+        "hashistack.vault.NomadWorkloadIdentity does both.",
 )
 def jwt_role_audiences(env: Env) -> Iterator[Hit]:
+    used: dict[Resource, list[str]] = {}
+    for name, users in nomad_jwt_roles(env).items():
+        role = jwt_role(env, name)
+        if role is not None:
+            used.setdefault(role, []).extend(users)
     for res in env.resources("vault_jwt_auth_backend_role"):
-        if res.get("role_type", "jwt") == "jwt" and not res.names("bound_audiences"):
-            yield Hit(res, f"JWT role {res.get('role_name')!r} has no bound_audiences")
+        name = res.value("role_name")
+        role_type = str(res.value("role_type") or "oidc")  # Vault's default
+        if res in used and role_type != "jwt":
+            users = ", ".join(dict.fromkeys(used[res]))
+            yield Hit(res, f"JWT role {name!r} has role_type {role_type!r}"
+                      f"{'' if res.get('role_type') else ' (the default)'}, used by {users}: "
+                      "Vault refuses Nomad's JWT login (\"role with oidc role_type is not "
+                      "allowed\")")
+        if (role_type == "jwt" or res in used) and not res.names("bound_audiences"):
+            yield Hit(res, f"JWT role {name!r} has no bound_audiences")
 
 
 @rule(
