@@ -1,0 +1,334 @@
+"""A reader for HCL1 as Vault's policy parser sees it.
+
+Vault parses ACL policies with HCL1 (`github.com/hashicorp/hcl`), not hcl/v2.
+pyhcl 0.4.5, the usual Python HCL1 reader, gets valid Vault policies wrong:
+it refuses booleans in lists (`[true]`) and numbers after strings
+(`["a", 1]`), and keeps only the last of repeated blocks for one path. So this
+module reads that grammar itself: comments, identifiers, strings with `${...}` kept
+raw, numbers, booleans, heredocs, lists, objects, multi-label blocks, and
+HCL1-JSON. It produces HCL1's AST shape: an object is a list of
+(keys, value, line) items, so repeated blocks stay apart.
+
+Public surface: `parse_hcl1(text)`, `HclSyntaxError`, the AST types `Obj`,
+`Int` and `Float`, and `nest` (items as (key, value) pairs, for decoding).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["Float", "HclSyntaxError", "Int", "Obj", "nest", "parse_hcl1"]
+
+
+class Obj(list):
+    """An HCL1 object list: (keys tuple, value, line) items in order."""
+
+
+class _Int(int):
+    text: str
+
+
+class _Float(float):
+    text: str
+
+
+# Public names for the decoder. The classes keep their private names because
+# policy decoding reports a scalar's type by its class name (e.g. "unknown
+# slice type _Int"), and those messages must stay as they are.
+Int = _Int
+Float = _Float
+
+
+class HclSyntaxError(ValueError):
+    pass
+
+
+_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+            "\\": "\\", '"': '"'}
+_PUNCT = {"{", "}", "[", "]", "=", ","}
+_NUMBER = re.compile(r"-?(0[xX][0-9a-fA-F]+|[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)")
+
+
+def _ident_char(c: str) -> bool:
+    return c.isalnum() or c in "_-.:"
+
+
+class _Lexer:
+    def __init__(self, text: str) -> None:
+        self.s, self.i, self.line = text, 0, 1
+
+    def error(self, msg: str) -> HclSyntaxError:
+        return HclSyntaxError(f"At {self.line}: {msg}")
+
+    def tokens(self) -> list[tuple[str, Any, int]]:
+        out = []
+        while True:
+            tok = self._next()
+            out.append(tok)
+            if tok[0] == "EOF":
+                return out
+
+    def _skip(self) -> None:
+        s = self.s
+        while self.i < len(s):
+            c = s[self.i]
+            if c == "\n":
+                self.line += 1
+                self.i += 1
+            elif c in " \t\r\ufeff":
+                self.i += 1
+            elif c == "#" or s.startswith("//", self.i):
+                while self.i < len(s) and s[self.i] != "\n":
+                    self.i += 1
+            elif s.startswith("/*", self.i):
+                end = s.find("*/", self.i + 2)
+                if end < 0:
+                    raise self.error("comment not terminated")
+                self.line += s.count("\n", self.i, end)
+                self.i = end + 2
+            elif c == "/":
+                raise self.error("expected '/' for comment")
+            else:
+                return
+
+    def _next(self) -> tuple[str, Any, int]:
+        self._skip()
+        s, line = self.s, self.line
+        if self.i >= len(s):
+            return ("EOF", None, line)
+        c = s[self.i]
+        if c in _PUNCT:
+            self.i += 1
+            return (c, c, line)
+        if c == '"':
+            return ("STRING", self._string(), line)
+        if s.startswith("<<", self.i):
+            return ("STRING", self._heredoc(), line)
+        m = _NUMBER.match(s, self.i)
+        if m and (c.isdigit() or c == "-"):
+            self.i = m.end()
+            text = m.group(0)
+            if m.group(2) or m.group(3):
+                v: Any = _Float(text)
+            else:
+                digits = text.lstrip("-")
+                try:
+                    n = int(digits, 16) if digits[:2].lower() == "0x" else \
+                        int(digits, 8) if len(digits) > 1 and digits[0] == "0" else int(digits)
+                except ValueError:
+                    raise self.error(f"invalid number {text!r}") from None
+                v = _Int(-n if text.startswith("-") else n)
+            v.text = text
+            return ("NUMBER", v, line)
+        if c.isalpha() or c == "_":
+            j = self.i
+            while j < len(s) and _ident_char(s[j]):
+                j += 1
+            word, self.i = s[self.i:j], j
+            if word in ("true", "false"):
+                return ("BOOL", word == "true", line)
+            return ("IDENT", word, line)
+        raise self.error(f"illegal char {c!r}")
+
+    def _string(self) -> str:
+        # hcl/scanner scanString + hcl/strconv Unquote: escapes are decoded
+        # outside `${...}`; inside, text (quotes included) is kept as is.
+        s, i, out, braces = self.s, self.i + 1, [], 0
+        while True:
+            if i >= len(s) or (s[i] == "\n" and braces == 0):
+                raise self.error("literal not terminated")
+            c = s[i]
+            if braces == 0 and c == '"':
+                self.i = i + 1
+                return "".join(out)
+            if braces == 0 and s.startswith("${", i):
+                braces, i = 1, i + 2
+                out.append("${")
+                continue
+            if braces:
+                braces += (c == "{") - (c == "}")
+                self.line += c == "\n"
+                out.append(c)
+                i += 1
+                continue
+            if c != "\\":
+                out.append(c)
+                i += 1
+                continue
+            e = s[i + 1:i + 2]
+            if e in _ESCAPES:
+                out.append(_ESCAPES[e])
+                i += 2
+            elif e in ("x", "u", "U"):
+                n = {"x": 2, "u": 4, "U": 8}[e]
+                hexd = s[i + 2:i + 2 + n]
+                if len(hexd) != n or not all(h in "0123456789abcdefABCDEF" for h in hexd):
+                    raise self.error("illegal char escape")
+                out.append(chr(int(hexd, 16)))
+                i += 2 + n
+            elif e and e in "01234567":
+                octd = s[i + 1:i + 4]
+                if len(octd) != 3 or not all(o in "01234567" for o in octd) or int(octd, 8) > 255:
+                    raise self.error("illegal char escape")
+                out.append(chr(int(octd, 8)))
+                i += 4
+            else:
+                raise self.error("illegal char escape")
+
+    def _heredoc(self) -> str:
+        s = self.s
+        m = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_]*)\r*\n").match(s, self.i)
+        if not m:
+            raise self.error("invalid heredoc anchor")
+        indented, anchor = m.group(1) == "-", m.group(2)
+        lines, pos = [], m.end()
+        self.line += 1
+        while True:
+            end = s.find("\n", pos)
+            if end < 0:
+                raise self.error("heredoc not terminated")
+            line = s[pos:end]
+            self.line += 1
+            if re.fullmatch(rf"\s*{anchor}\r*", line):
+                self.i = end + 1
+                break
+            lines.append(line)
+            pos = end + 1
+        if not indented:
+            return "".join(f"{x}\n" for x in lines)
+        prefix = line[:len(line) - len(line.lstrip())]
+        if all(x.startswith(prefix) for x in lines):
+            return "".join(f"{x[len(prefix):]}\n" for x in lines)
+        return "".join(f"{x}\n" for x in lines).rstrip(" \t")
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.toks = _Lexer(text).tokens()
+        self.k = 0
+
+    def peek(self) -> tuple[str, Any, int]:
+        return self.toks[self.k]
+
+    def take(self) -> tuple[str, Any, int]:
+        tok = self.toks[self.k]
+        self.k += 1
+        return tok
+
+    def error(self, tok: tuple, msg: str) -> HclSyntaxError:
+        return HclSyntaxError(f"At {tok[2]}: {msg}")
+
+    def object_list(self, close: str) -> Obj:
+        items = Obj()
+        while self.peek()[0] != close:
+            if self.peek()[0] == "EOF":
+                raise self.error(self.peek(), "object expected closing RBRACE got: EOF")
+            items.append(self.item())
+            if self.peek()[0] == ",":
+                self.take()
+        return items
+
+    def item(self) -> tuple:
+        keys, line = [], self.peek()[2]
+        while True:
+            tok = self.take()
+            if tok[0] in ("IDENT", "STRING"):
+                keys.append(tok[1])
+            elif tok[0] == "=" and len(keys) == 1:
+                return (tuple(keys), self.value(), line)
+            elif tok[0] == "=" and keys:
+                raise self.error(tok, "nested object expected: LBRACE got: ASSIGN")
+            elif tok[0] == "{" and keys:
+                return (tuple(keys), self.obj(), line)
+            elif tok[0] == "EOF" and keys:
+                raise self.error(tok, f"key '{keys[0]}' expected start of object ('{{') "
+                                      "or assignment ('=')")
+            else:
+                raise self.error(tok, f"expected: IDENT | STRING got: {tok[0]}")
+
+    def obj(self) -> Obj:
+        items = self.object_list("}")
+        self.take()
+        return items
+
+    def value(self) -> Any:
+        tok = self.take()
+        if tok[0] in ("STRING", "NUMBER", "BOOL"):
+            return tok[1]
+        if tok[0] == "{":
+            return self.obj()
+        if tok[0] == "[":
+            out = []
+            while True:
+                if self.peek()[0] == "]":
+                    self.take()
+                    return out
+                out.append(self.value())
+                nxt = self.take()
+                if nxt[0] == "]":
+                    return out
+                if nxt[0] != ",":
+                    raise self.error(nxt, "error parsing list, expected comma or list end, "
+                                          f"got: {nxt[0]}")
+        raise self.error(tok, f"Unknown token: {tok[0]}")
+
+
+def _from_json(v: Any) -> Any:
+    if isinstance(v, Obj):
+        return Obj(((k,), _from_json(x), 0) for (k,), x, _ in v)
+    if isinstance(v, list):
+        return [_from_json(x) for x in v]
+    return v
+
+
+def _flatten(obj: Obj) -> Obj:
+    """hcl/json/parser flattenObjects: nested JSON objects of objects become
+    multi-key items, lists of objects become repeated items."""
+    frontier, items = list(obj), []
+    while frontier:
+        keys, val, line = frontier.pop()
+        if isinstance(val, Obj) and val and all(isinstance(v, Obj) for _, v, _ in val):
+            frontier.extend((keys + k, v, line) for k, v, _ in val)
+        elif isinstance(val, list) and not isinstance(val, Obj) and val and \
+                all(isinstance(v, Obj) for v in val):
+            frontier.extend((keys, v, line) for v in val)
+        else:
+            items.append((keys, val, line))
+    items.reverse()
+    return Obj((k, _walk_flatten(v), line) for k, v, line in items)
+
+
+def _walk_flatten(v: Any) -> Any:
+    if isinstance(v, Obj):
+        return _flatten(v)
+    if isinstance(v, list):
+        return [_walk_flatten(x) for x in v]
+    return v
+
+
+def parse_hcl1(text: str) -> Obj:
+    """The root object list of HCL1 (or HCL1-JSON, if it starts with '{') text."""
+    if text.lstrip().startswith("{"):
+        try:
+            top = json.loads(text, object_pairs_hook=lambda p: Obj(((k,), v, 0) for k, v in p))
+        except json.JSONDecodeError as e:
+            raise HclSyntaxError(str(e)) from None
+        if not isinstance(top, Obj):
+            raise HclSyntaxError("does not contain a root object")
+        return _flatten(_from_json(top))
+    parser = _Parser(text)
+    top = parser.object_list("EOF")
+    return top
+
+
+def nest(items: Iterable[tuple]) -> list[tuple[str, Any]]:
+    """(key, value) pairs; a multi-key item `a "b" { }` is a = { b = { } }."""
+    out = []
+    for keys, val, _ in items:
+        for k in reversed(keys[1:]):
+            val = Obj([((k,), val, 0)])
+        out.append((keys[0], val))
+    return out
