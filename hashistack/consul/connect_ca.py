@@ -52,7 +52,7 @@ class ConnectCa(Construct):
             root_pki_path=pki.root_path,
             intermediate_pki_path=pki.intermediate_path,
             auth_method=auth_method,
-            token="${token}" if token is not None else None,  # placeholder: checked as a ref
+            token=token,  # a cdktf token string, `${TfToken[...]}` until synth
             leaf_cert_ttl=leaf_cert_ttl,
             intermediate_cert_ttl=pki.intermediate_ttl,
             root_cert_ttl=pki.root_ttl,
@@ -65,14 +65,11 @@ class ConnectCa(Construct):
         problems = self.config.problems()
         if problems:
             raise ConstructError(self, "; ".join(problems))
-        body = self.config.to_json()
-        if token is not None:
-            body["Token"] = token
         self.resource = CertificateAuthority(
             self,
             "ca",
             connect_provider="vault",
-            config_json=json.dumps(body, sort_keys=True),
+            config_json=json.dumps(self.config.to_json(), sort_keys=True),
         )
         if prevent_destroy:
             self.resource.add_override("lifecycle.prevent_destroy", True)
