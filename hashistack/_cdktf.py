@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import jsii
-from cdktf import IResolveContext, IStringProducer, Lazy, Token
+from cdktf import IResolveContext, IStringProducer, Lazy
 from constructs import Construct, IValidation
 
 
@@ -35,10 +35,6 @@ class _Producer:
 def lazy_string(produce: Callable[[], str]) -> str:
     """A string computed at synth, so grants added after construction count."""
     return Lazy.string_value(_Producer(produce))
-
-
-def is_token(value: object) -> bool:
-    return isinstance(value, str) and Token.is_unresolved(value)
 
 
 class ConstructError(ValueError):

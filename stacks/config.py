@@ -25,7 +25,7 @@ from pydantic import (
 from hashistack.consul.connect_ca_config import ttl_problems
 from hashistack.durations import seconds
 from hashistack.vault.pki_keys import check_key_bits
-from hashistack.versions import Version, check_integration
+from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integration
 
 
 class ConfigError(Exception):
@@ -176,7 +176,6 @@ class AgentAppRole(Model):
 
     enabled: bool = True
     path: MountPath = "approle"
-    role: Name = "vault-agent"
     token_ttl: Duration = "1h"
     token_max_ttl: Duration = "4h"
     secret_id_ttl: Duration = "24h"
@@ -397,7 +396,8 @@ class Environment(Model):
         """workload-identity or legacy, by Nomad's version when not set."""
         if self.nomad.integration is not None:
             return self.nomad.integration
-        return "workload-identity" if self.nomad_version >= Version(1, 7, 0) else "legacy"
+        wi = self.nomad_version >= Version(*WORKLOAD_IDENTITY_SINCE)
+        return "workload-identity" if wi else "legacy"
 
     @property
     def jwks_url(self) -> str:

@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_nomad.namespace import Namespace
 from cdktf_cdktf_provider_nomad.provider import NomadProvider
 from constructs import Construct
 
+from hashistack.names import vault_agent_role
 from hashistack.nomad import bootstrap
 from hashistack.nomad.agent_config import (
     CONSUL_IDENTITY,
@@ -165,7 +166,7 @@ class NomadStack(TerraformStack):
         )
         tls = VaultTLS(ca_cert=v.tls.ca_file) if v.tls.ca_file else None
         data = secret_env_template(vault.kv.data_path(app.name), app.secrets)
-        self.rendered[f"vault-agent-{app.name}.hcl"] = VaultAgentConfig(
+        self.rendered[f"{vault_agent_role(app.name)}.hcl"] = VaultAgentConfig(
             vault_address=v.address,
             auto_auth=auto_auth,
             tls=tls,
@@ -175,7 +176,7 @@ class NomadStack(TerraformStack):
                 )
             ],
         ).to_hcl()
-        self.rendered[f"vault-agent-{app.name}-exec.hcl"] = VaultAgentConfig(
+        self.rendered[f"{vault_agent_role(app.name)}-exec.hcl"] = VaultAgentConfig(
             vault_address=v.address,
             auto_auth=auto_auth,
             tls=tls,

@@ -6,6 +6,7 @@ from cdktf import Fn, TerraformStack
 from cdktf_cdktf_provider_vault.provider import VaultProvider, VaultProviderClientAuth
 from constructs import Construct
 
+from hashistack.names import CONNECT_CA_ROLE, vault_agent_role
 from hashistack.vault import (
     AppRole,
     AppRoleBackend,
@@ -23,8 +24,6 @@ from hashistack.vault import (
 from hashistack.vault.cert_auth import read_ca_pem
 from stacks import backends
 from stacks.config import Environment
-
-CONNECT_CA_ROLE = "consul-connect-ca"
 
 
 def app_policy_name(app: str) -> str:
@@ -123,7 +122,7 @@ class VaultStack(TerraformStack):
                     self,
                     f"approle-agent-{app.name}",
                     backend=self.approle,
-                    role=f"{v.agent_approle.role}-{app.name}",
+                    role=vault_agent_role(app.name),
                     token_policies=[app_policy_name(app.name)],
                     token_ttl=v.agent_approle.token_ttl,
                     token_max_ttl=v.agent_approle.token_max_ttl,

@@ -11,17 +11,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def synth_environments(directory: Path, outdir: Path) -> dict[str, dict]:
-    """Synthesize every environment in `directory` as main.py does; {stack: json}."""
-    from cdktf import App
-
-    from stacks import build, write_rendered
+    """Synthesize every environment in `directory` with main.py's own code; {stack: json}."""
+    from main import _synth
     from stacks.config import load_all
 
-    app = App(outdir=str(outdir))
-    stacks = [s for env in load_all(directory) for s in build(app, env)]
-    app.synth()
-    for stack in stacks:
-        write_rendered(outdir, stack)
+    _synth(load_all(directory), outdir)
     return {
         p.parent.name: json.loads(p.read_text())
         for p in sorted((outdir / "stacks").glob("*/cdk.tf.json"))

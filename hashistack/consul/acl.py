@@ -44,7 +44,7 @@ class NomadWorkloadAuth(Construct):
     """JWT auth method for Nomad workload identities, as `nomad setup consul`
     makes it: services bind to their own service identity, tasks to the role
     `nomad-tasks-<namespace>`. Algorithm RS256 and audience `consul.io` follow
-    the docs and the nomad-setup module (products.md §2).
+    the docs and hashicorp-modules/terraform-consul-nomad-setup.
     """
 
     CLAIM_MAPPINGS = {

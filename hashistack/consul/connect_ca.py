@@ -7,7 +7,7 @@ import json
 from cdktf_cdktf_provider_consul.certificate_authority import CertificateAuthority
 from constructs import Construct
 
-from hashistack._cdktf import ConstructError, is_token
+from hashistack._cdktf import ConstructError
 from hashistack.consul.connect_ca_config import VaultAuthMethod, VaultCaConfig
 
 
@@ -38,12 +38,6 @@ class ConnectCa(Construct):
         prevent_destroy: bool = False,
     ) -> None:
         super().__init__(scope, id)
-        if token is not None and not is_token(token):
-            raise ConstructError(
-                self,
-                "token must be a Terraform reference, never a literal: it would be "
-                "written into the synthesized JSON",
-            )
         for attr in ("root_path", "intermediate_path", "root_ttl", "intermediate_ttl"):
             if not getattr(pki, attr, None):
                 raise ConstructError(self, f"pki has no {attr}: pass a PkiHierarchy")

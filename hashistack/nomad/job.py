@@ -107,17 +107,7 @@ class NomadJob(Construct):
             current.policies.append(grantee)
 
     def _wi_login(self, role, task: str) -> _Login:
-        from hashistack.vault.acl import Identity
-
-        identity = Identity(
-            alias_name=self.job.name,  # the roles' user_claim is /nomad_job_id
-            alias_metadata={
-                "nomad_namespace": self.job.namespace,
-                "nomad_job_id": self.job.name,
-                "nomad_task": task,
-            },
-        )
-        return _Login(policies=list(role.policies), identity=identity)
+        return _Login(policies=list(role.policies), identity=role.identity(task))
 
     def _vault_block(self, task: Task, policy: str, role: str | None) -> VaultBlock:
         current = task.vault

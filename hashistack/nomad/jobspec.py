@@ -45,7 +45,7 @@ class VaultBlock:
     """The jobspec `vault` block (job, group or task level).
 
     `role` selects the workload-identity JWT role (Nomad 1.7+); `policies` is
-    the legacy token workflow, removed in Nomad 1.10 (products.md §1-2). Set
+    the legacy token workflow, removed in Nomad 1.10 (upgrade-specific.mdx). Set
     one, or neither (WI then uses the client's `create_from_role`, then the
     auth method's default role).
     """

@@ -16,6 +16,9 @@ from hashistack.vault.vault_policy import VaultPolicy
 
 # The claims Nomad puts in a workload identity, mapped to alias metadata so
 # templated policies can use them (NMD integrations/vault/acl.mdx).
+# The alias name is the job ID: Vault Enterprise bills per alias, and the
+# nomad-setup module says to use the job ID for that reason.
+USER_CLAIM = "/nomad_job_id"
 CLAIM_MAPPINGS = {
     "nomad_namespace": "nomad_namespace",
     "nomad_job_id": "nomad_job_id",
@@ -32,6 +35,17 @@ class JobRole:
     namespace: str
     policies: list[VaultPolicy]
     resource: JwtAuthBackendRole
+
+    def identity(self, task: str):
+        """The alias Vault makes when `task` of this job logs in with this role,
+        for rendering templated policies (see USER_CLAIM and CLAIM_MAPPINGS)."""
+        from hashistack.vault.acl import Identity
+
+        claims = {"nomad_namespace": self.namespace, "nomad_job_id": self.job, "nomad_task": task}
+        return Identity(
+            alias_name=claims[USER_CLAIM.lstrip("/")],
+            alias_metadata={CLAIM_MAPPINGS[c]: v for c, v in claims.items()},
+        )
 
 
 class NomadWorkloadIdentity(Construct):
@@ -119,7 +133,7 @@ class NomadWorkloadIdentity(Construct):
             role_type="jwt",
             bound_audiences=[self.audience],
             bound_claims=dict(bound_claims or {}) or None,
-            user_claim="/nomad_job_id",
+            user_claim=USER_CLAIM,
             user_claim_json_pointer=True,
             claim_mappings=dict(CLAIM_MAPPINGS),
             token_type="service",

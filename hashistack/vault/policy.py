@@ -1,8 +1,9 @@
 """Vault ACL policies: the document model, Vault's validation, canonical HCL.
 
 The rules are Vault's own parser's (hashicorp/vault `vault/policy.go`) and the
-policies concept page (products.md §6). Terraform interpolations (`${...}`)
-inside paths are opaque text: Terraform resolves them before Vault sees them.
+policies concept page (website docs/concepts/policies.mdx). Terraform
+interpolations (`${...}`) inside paths are opaque text: Terraform resolves
+them before Vault sees them.
 
 Two levels of strictness:
 
@@ -533,8 +534,6 @@ def _dec_control_group(where: str, values: list[Any]) -> dict:
                         if isinstance(x, bool) or not isinstance(x, int):
                             raise PolicyError(f"{where}.approvals: not an integer")
                         ident[k] = int(x)
-    if not factors and "factor" not in fields:
-        factors = {}
     ttl = fields.get("ttl", [None])[-1]
     return {"ttl": _dec_any(ttl), "factor": factors}
 

@@ -1,4 +1,4 @@
-"""Documented Vault policies, capability for capability (sources: products.md)."""
+"""Documented Vault policies, capability for capability; each function names its source."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from hashistack.checks.env import Env, Resource, blocks
 from hashistack.nomad.jobspec import SecretRead, VaultBlock, read_jobspec, read_vault_blocks
@@ -24,8 +24,12 @@ class JobInfo:
     raw: dict = field(hash=False)
 
     def claims(self, group: str, task: str) -> dict[str, str]:
-        return {"nomad_namespace": self.namespace, "nomad_job_id": self.name,
-                "nomad_group": group, "nomad_task": task}
+        return {
+            "nomad_namespace": self.namespace,
+            "nomad_job_id": self.name,
+            "nomad_group": group,
+            "nomad_task": task,
+        }
 
 
 def jobs(env: Env) -> list[JobInfo]:
@@ -39,9 +43,17 @@ def jobs(env: Env) -> list[JobInfo]:
             continue
         try:
             raw = hcl.loads(text)
-            (name, body), = [(k, v) for j in blocks(raw.get("job")) for k, v in j.items()]
-            out.append(JobInfo(res, name, str(body.get("namespace") or "default"),
-                               read_jobspec(text), read_vault_blocks(text), raw))
+            ((name, body),) = [(k, v) for j in blocks(raw.get("job")) for k, v in j.items()]
+            out.append(
+                JobInfo(
+                    res,
+                    name,
+                    str(body.get("namespace") or "default"),
+                    read_jobspec(text),
+                    read_vault_blocks(text),
+                    raw,
+                )
+            )
         except ValueError:
             continue
     return out
@@ -58,12 +70,14 @@ class Token:
 
 
 def _jwt_backend(env: Env) -> Resource | None:
-    paths = {str(env.deref(v.get("jwt_auth_backend_path") or DEFAULT_JWT_PATH))
-             for _, doc in env.agent_configs for v in blocks(doc.get("vault"))
-             if "client" in doc}
+    paths = {
+        str(env.deref(v.get("jwt_auth_backend_path") or DEFAULT_JWT_PATH))
+        for _, doc in env.agent_configs
+        for v in blocks(doc.get("vault"))
+        if "client" in doc
+    }
     backends = env.resources("vault_jwt_auth_backend")
-    match = [b for b in backends
-             if str(b.value("path") or "jwt") in (paths or {DEFAULT_JWT_PATH})]
+    match = [b for b in backends if str(b.value("path") or "jwt") in (paths or {DEFAULT_JWT_PATH})]
     return match[0] if match else (backends[0] if len(backends) == 1 else None)
 
 
@@ -71,8 +85,9 @@ def _on_backend(role: Resource, backend: Resource | None) -> bool:
     if backend is None:
         return True
     refs = (str(role.get("backend") or "jwt"), str(role.value("backend") or "jwt"))
-    return any(ref in (f"${{{backend.address}.path}}", str(backend.value("path") or "jwt"))
-               for ref in refs)
+    return any(
+        ref in (f"${{{backend.address}.path}}", str(backend.value("path") or "jwt")) for ref in refs
+    )
 
 
 def backend_of(env: Env, role: Resource) -> Resource | None:
@@ -81,8 +96,9 @@ def backend_of(env: Env, role: Resource) -> Resource | None:
     if ref is not None and ref.type == "vault_jwt_auth_backend":
         return ref
     path = str(role.value("backend") or "jwt")
-    match = [b for b in env.resources("vault_jwt_auth_backend")
-             if str(b.value("path") or "jwt") == path]
+    match = [
+        b for b in env.resources("vault_jwt_auth_backend") if str(b.value("path") or "jwt") == path
+    ]
     return match[0] if len(match) == 1 else None
 
 
@@ -98,8 +114,13 @@ def role_name(env: Env, vb: VaultBlock) -> str | None:
     (precedence: hashicorp-modules/terraform-vault-nomad-setup main.tf comment)."""
     if vb.role:
         return str(env.deref(vb.role))
-    client = [str(env.deref(v["create_from_role"])) for _, doc in env.agent_configs
-              if "client" in doc for v in blocks(doc.get("vault")) if v.get("create_from_role")]
+    client = [
+        str(env.deref(v["create_from_role"]))
+        for _, doc in env.agent_configs
+        if "client" in doc
+        for v in blocks(doc.get("vault"))
+        if v.get("create_from_role")
+    ]
     if client:
         return client[0]
     return default_role(env)
@@ -129,9 +150,6 @@ def user_claim_value(role: Resource, claims: dict[str, str]) -> str | None:
     return claims.get(claim)
 
 
-_IDENTITY_FIELDS = {f.name for f in fields(Identity)}
-
-
 def role_identity(env: Env, role: Resource, claims: dict[str, str]) -> Identity:
     """The entity alias a login with `role` and these claims gets: its name from
     user_claim, its metadata from claim_mappings (claim -> metadata key)."""
@@ -141,7 +159,7 @@ def role_identity(env: Env, role: Resource, claims: dict[str, str]) -> Identity:
         "alias_metadata": {str(key): claims[c] for c, key in mappings.items() if c in claims},
     }
     backend = backend_of(env, role)
-    if backend is not None and "accessor_ref" in _IDENTITY_FIELDS:
+    if backend is not None:
         kwargs["accessor_ref"] = f"{backend.address}.accessor"
     return Identity(**kwargs)
 
@@ -153,8 +171,7 @@ def uses_legacy(env: Env, vb: VaultBlock) -> bool:
     return env.integration == "legacy"
 
 
-def token_for(env: Env, job: JobInfo, group: str, task: str, vb: VaultBlock
-              ) -> Token | str:
+def token_for(env: Env, job: JobInfo, group: str, task: str, vb: VaultBlock) -> Token | str:
     """The task's token, or why it cannot get one."""
     if uses_legacy(env, vb):
         return Token(tuple(vb.policies or ()), "jobspec vault.policies")
@@ -164,8 +181,12 @@ def token_for(env: Env, job: JobInfo, group: str, task: str, vb: VaultBlock
     role = jwt_role(env, name)
     if role is None:
         return f"its JWT role {name!r} is not defined (no vault_jwt_auth_backend_role)"
-    return Token(tuple(role.names("token_policies")), f"JWT role {name!r} ({role.path})",
-                 role_identity(env, role, job.claims(group, task)), role)
+    return Token(
+        tuple(role.names("token_policies")),
+        f"JWT role {name!r} ({role.path})",
+        role_identity(env, role, job.claims(group, task)),
+        role,
+    )
 
 
 def bound_claim_mismatch(role: Resource, claims: dict[str, str]) -> list[str]:

@@ -8,12 +8,16 @@ from collections.abc import Iterator
 from hashistack.checks.env import Env, Resource
 from hashistack.checks.model import ERROR, WARNING, Hit, rule
 from hashistack.consul.connect_ca_config import ttl_problems
+from hashistack.names import CONNECT_CA_ROLE as CA_ROLE
 from hashistack.vault.presets import connect_ca_excess
 
-CA_ROLE = "consul-connect-ca"  # the AppRole role hashistack creates (stacks/vault_stack.py)
-# Consul's defaults (CommonCAProviderConfig; products.md §3).
-DEFAULTS = {"LeafCertTTL": "72h", "IntermediateCertTTL": "8760h", "RootCertTTL": "87600h",
-            "PrivateKeyType": "ec"}
+# Consul's defaults (hashicorp/consul agent/structs/connect_ca.go, CommonCAProviderConfig).
+DEFAULTS = {
+    "LeafCertTTL": "72h",
+    "IntermediateCertTTL": "8760h",
+    "RootCertTTL": "87600h",
+    "PrivateKeyType": "ec",
+}
 
 
 def vault_cas(env: Env) -> Iterator[tuple[Resource, dict]]:
@@ -31,7 +35,9 @@ def vault_cas(env: Env) -> Iterator[tuple[Resource, dict]]:
 
 
 @rule(
-    "HS-CONSUL-001", ERROR, "Connect CA TTLs or key Consul refuses",
+    "HS-CONSUL-001",
+    ERROR,
+    "Connect CA TTLs or key Consul refuses",
     explanation=(
         "Consul validates the CA config before using it (hashicorp/consul "
         "agent/structs/connect_ca.go CommonCAProviderConfig.Validate): RootCertTTL >= "
@@ -45,8 +51,13 @@ def ca_ttls(env: Env) -> Iterator[Hit]:
         c = {**DEFAULTS, **{k: v for k, v in config.items() if v not in (None, "")}}
         bits = int(c.get("PrivateKeyBits") or (256 if c["PrivateKeyType"] == "ec" else 2048))
         try:
-            problems = ttl_problems(str(c["LeafCertTTL"]), str(c["IntermediateCertTTL"]),
-                                    str(c["RootCertTTL"]), str(c["PrivateKeyType"]), bits)
+            problems = ttl_problems(
+                str(c["LeafCertTTL"]),
+                str(c["IntermediateCertTTL"]),
+                str(c["RootCertTTL"]),
+                str(c["PrivateKeyType"]),
+                bits,
+            )
         except ValueError as err:
             problems = [str(err)]
         for p in problems:
@@ -56,8 +67,9 @@ def ca_ttls(env: Env) -> Iterator[Hit]:
 def _touches_pki(env: Env, policy: str, mounts: tuple[str, ...]) -> bool:
     res = env.policy(policy)
     doc = env.policy_doc(res) if res else None
-    return bool(doc) and any(r.path.lstrip("/").startswith(m + "/") for r in doc.rules
-                             for m in mounts)
+    return bool(doc) and any(
+        r.path.lstrip("/").startswith(m + "/") for r in doc.rules for m in mounts
+    )
 
 
 def ca_login_roles(env: Env, config: dict) -> list[Resource]:
@@ -72,20 +84,26 @@ def ca_login_roles(env: Env, config: dict) -> list[Resource]:
     auth = config.get("AuthMethod") or {}
     if str(auth.get("Type", "")).lower() != "approle":
         return []
-    mounts = tuple(str(config.get(k, "")).strip("/")
-                   for k in ("RootPKIPath", "IntermediatePKIPath"))
-    return [r for r in env.resources("vault_approle_auth_backend_role")
-            if r.value("role_name") == CA_ROLE
-            or any(_touches_pki(env, p, mounts) for p in r.names("token_policies"))]
+    mounts = tuple(
+        str(config.get(k, "")).strip("/") for k in ("RootPKIPath", "IntermediatePKIPath")
+    )
+    return [
+        r
+        for r in env.resources("vault_approle_auth_backend_role")
+        if r.value("role_name") == CA_ROLE
+        or any(_touches_pki(env, p, mounts) for p in r.names("token_policies"))
+    ]
 
 
 @rule(
-    "HS-CONSUL-002", ERROR, "Connect CA's Vault login can do more than documented",
+    "HS-CONSUL-002",
+    ERROR,
+    "Connect CA's Vault login can do more than documented",
     explanation=(
         "The documented policy for Consul's Vault CA provider (WUD consul v1.21.x "
         "secure-mesh/certificate/vault.mdx) lists every path Consul needs; anything more "
         "is power a Consul server compromise would hand over. Mounts created in these "
-        "stacks mean the \"Vault-managed PKI paths\" set, otherwise the Consul-managed one."
+        'stacks mean the "Vault-managed PKI paths" set, otherwise the Consul-managed one.'
     ),
     fix="Use hashistack.vault.presets.connect_ca(root, intermediate) as the role's only policy.",
 )
@@ -103,13 +121,20 @@ def ca_policy(env: Env) -> Iterator[Hit]:
                     continue
                 res = env.policy(name)
                 if res is None:
-                    yield Hit(role, f"CA login role {role.value('role_name')!r} has policy "
-                              f"{name!r}, not defined in these stacks: cannot verify it",
-                              level=WARNING)
+                    yield Hit(
+                        role,
+                        f"CA login role {role.value('role_name')!r} has policy "
+                        f"{name!r}, not defined in these stacks: cannot verify it",
+                        level=WARNING,
+                    )
                     continue
                 doc = env.policy_doc(res)
                 for r in connect_ca_excess(doc, root, inter, managed_by=managed_by) if doc else ():
-                    yield Hit(res, f"policy {name!r} of the Connect CA login role "
-                              f"{role.value('role_name')!r} ({role.path}) grants "
-                              f"{list(r.capabilities)} on {r.path!r}, beyond the documented "
-                              f"{managed_by}-managed set", vault_path=r.path)
+                    yield Hit(
+                        res,
+                        f"policy {name!r} of the Connect CA login role "
+                        f"{role.value('role_name')!r} ({role.path}) grants "
+                        f"{list(r.capabilities)} on {r.path!r}, beyond the documented "
+                        f"{managed_by}-managed set",
+                        vault_path=r.path,
+                    )

@@ -4,19 +4,19 @@ what its templates read?"""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from hashistack.checks.env import Env, Resource, blocks
 from hashistack.checks.model import ERROR, WARNING, Hit, rule
+from hashistack.names import VAULT_AGENT_PREFIX
 from hashistack.nomad.jobspec import secret_paths_in_template
 from hashistack.vault.acl import Acl, Identity
 
 # stacks/nomad_stack.py renders `vault-agent-<app>.hcl` and `vault-agent-<app>-exec.hcl`;
 # stacks/vault_stack.py creates their AppRole role `vault-agent-<app>`.
-PREFIX, SUFFIX, EXEC = "vault-agent-", ".hcl", "-exec"
+SUFFIX, EXEC = ".hcl", "-exec"
 APPROLE = "approle"
-_IDENTITY_FIELDS = {f.name for f in fields(Identity)}
 
 
 @dataclass(frozen=True)
@@ -28,16 +28,20 @@ class AgentRead:
 def agent_files(env: Env) -> Iterator[tuple[Resource, str]]:
     for where, text in env.rendered_files():
         base = where.name.rsplit("/", 1)[-1]
-        if base.startswith(PREFIX) and base.endswith(SUFFIX) and len(base) > len(PREFIX + SUFFIX):
+        if (
+            base.startswith(VAULT_AGENT_PREFIX)
+            and base.endswith(SUFFIX)
+            and len(base) > len(VAULT_AGENT_PREFIX + SUFFIX)
+        ):
             yield where, text
 
 
 def role_candidates(where: Resource) -> list[str]:
     """`vault-agent-<app>` for `vault-agent-<app>.hcl` and `vault-agent-<app>-exec.hcl`."""
-    stem = where.name.rsplit("/", 1)[-1][:-len(SUFFIX)]
+    stem = where.name.rsplit("/", 1)[-1][: -len(SUFFIX)]
     names = [stem]
-    if stem.endswith(EXEC) and len(stem) > len(PREFIX + EXEC):
-        names.append(stem[:-len(EXEC)])
+    if stem.endswith(EXEC) and len(stem) > len(VAULT_AGENT_PREFIX + EXEC):
+        names.append(stem[: -len(EXEC)])
     return names
 
 
@@ -52,8 +56,10 @@ def agent_reads(doc: dict) -> list[AgentRead]:
         for label, body in item.items():
             for b in blocks(body):
                 if isinstance(b.get("contents"), str):
-                    out += [AgentRead(f"env_template {label!r}", p)
-                            for p in secret_paths_in_template(b["contents"])]
+                    out += [
+                        AgentRead(f"env_template {label!r}", p)
+                        for p in secret_paths_in_template(b["contents"])
+                    ]
     return out
 
 
@@ -73,15 +79,17 @@ def auth_methods(doc: dict) -> list[tuple[str, dict]]:
 def mount_of(method: str, body: dict) -> str:
     """The auth mount path, without `auth/` (Vault Agent's default: `auth/<type>`)."""
     path = str(body.get("mount_path") or f"auth/{method}").strip().strip("/")
-    return path[len("auth/"):] if path.startswith("auth/") else path
+    return path[len("auth/") :] if path.startswith("auth/") else path
 
 
 def approle_role(env: Env, names: list[str], mount: str) -> Resource | None:
     roles = env.resources("vault_approle_auth_backend_role")
     for name in names:
         for r in roles:
-            if (str(r.value("role_name")) == name
-                    and str(r.value("backend") or APPROLE).strip("/") == mount):
+            if (
+                str(r.value("role_name")) == name
+                and str(r.value("backend") or APPROLE).strip("/") == mount
+            ):
                 return r
     return None
 
@@ -90,13 +98,15 @@ def _identity(env: Env, role: Resource) -> Identity:
     """An AppRole login's alias: metadata role_name (its name is the role_id, unknown here)."""
     kwargs: dict[str, Any] = {"alias_metadata": {"role_name": str(role.value("role_name"))}}
     backend = env.resource_at(str(role.get("backend") or ""), role.stack)
-    if backend is not None and "accessor_ref" in _IDENTITY_FIELDS:
+    if backend is not None:
         kwargs["accessor_ref"] = f"{backend.address}.accessor"
     return Identity(**kwargs)
 
 
 @rule(
-    "HS-VAULT-011", ERROR, "Vault Agent template reads a secret its login cannot read",
+    "HS-VAULT-011",
+    ERROR,
+    "Vault Agent template reads a secret its login cannot read",
     explanation=(
         "A rendered Vault Agent config (`vault-agent-<app>.hcl`, `vault-agent-<app>-exec.hcl`) "
         "logs in through auto_auth and renders each template and env_template with that "
@@ -107,7 +117,7 @@ def _identity(env: Env, role: Resource) -> Identity:
         "cannot be resolved to a role in these stacks is a warning."
     ),
     fix="Grant read on the path in the policy of the app's AppRole role "
-        "(token_policies of `vault-agent-<app>`), or fix the path in the template.",
+    "(token_policies of `vault-agent-<app>`), or fix the path in the template.",
 )
 def agent_reads_not_granted(env: Env) -> Iterator[Hit]:
     import hcl  # pyhcl: pure Python
@@ -116,8 +126,11 @@ def agent_reads_not_granted(env: Env) -> Iterator[Hit]:
         try:
             doc = hcl.loads(text)
         except ValueError as err:
-            yield Hit(where, f"Vault Agent config does not parse ({err}): cannot check what "
-                      "its templates read", level=WARNING)
+            yield Hit(
+                where,
+                f"Vault Agent config does not parse ({err}): cannot check what its templates read",
+                level=WARNING,
+            )
             continue
         reads = agent_reads(doc)
         if not reads:
@@ -127,12 +140,21 @@ def agent_reads_not_granted(env: Env) -> Iterator[Hit]:
         approle = [mount_of(t, b) for t, b in methods if t == APPROLE]
         role = approle_role(env, names, approle[0]) if approle else None
         if role is None:
-            how = (f"an AppRole login at auth/{approle[0]}" if approle else
-                   f"auto_auth method {methods[0][0]!r}" if methods else "no auto_auth method")
-            yield Hit(where, f"Vault Agent config has {how}, and no AppRole role "
-                      f"{' or '.join(repr(n) for n in names)} on that mount is defined in these "
-                      f"stacks: cannot resolve its login to check its {len(reads)} secret "
-                      "read(s)", level=WARNING)
+            how = (
+                f"an AppRole login at auth/{approle[0]}"
+                if approle
+                else f"auto_auth method {methods[0][0]!r}"
+                if methods
+                else "no auto_auth method"
+            )
+            yield Hit(
+                where,
+                f"Vault Agent config has {how}, and no AppRole role "
+                f"{' or '.join(repr(n) for n in names)} on that mount is defined in these "
+                f"stacks: cannot resolve its login to check its {len(reads)} secret "
+                "read(s)",
+                level=WARNING,
+            )
             continue
         policies = role.names("token_policies") or role.names("policies")
         known = [r for r in map(env.policy, policies) if r is not None]
@@ -146,8 +168,11 @@ def agent_reads_not_granted(env: Env) -> Iterator[Hit]:
         for path, whats in by_path.items():
             if acl.allows(path, "read"):
                 continue
-            yield Hit(where, f"Vault Agent {', '.join(whats)} read{'s' if len(whats) == 1 else ''} "
-                      f"{path!r}, but the policies "
-                      f"[{', '.join(policies)}] of its AppRole role "
-                      f"{role.value('role_name')!r} ({role.path}) do not grant read on it{note}",
-                      vault_path=path)
+            yield Hit(
+                where,
+                f"Vault Agent {', '.join(whats)} read{'s' if len(whats) == 1 else ''} "
+                f"{path!r}, but the policies "
+                f"[{', '.join(policies)}] of its AppRole role "
+                f"{role.value('role_name')!r} ({role.path}) do not grant read on it{note}",
+                vault_path=path,
+            )

@@ -31,7 +31,7 @@ def _grants(rule: PathRule) -> set[str]:
     explanation=(
         "The root policy can do anything in Vault and cannot be limited; Vault's "
         "policies concept page: root tokens should be revoked once no longer needed. "
-        "No integration flow needs it (products.md §1-3)."
+        "No integration flow needs it (Nomad vault-integration.mdx, Consul Connect CA vault.mdx)."
     ),
     fix="Name a policy with only the paths the role needs (see hashistack.vault.presets).",
 )

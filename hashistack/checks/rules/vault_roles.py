@@ -9,7 +9,7 @@ from hashistack.checks.model import ERROR, Hit, rule
 from hashistack.checks.rules._jobs import default_role, jobs, jwt_role, role_name, uses_legacy
 from hashistack.vault.acl import Acl
 
-NOMAD_TOKEN_ROLE = "nomad-cluster"  # the documented name (products.md §1)
+NOMAD_TOKEN_ROLE = "nomad-cluster"  # the documented name (Nomad vault-integration.mdx)
 NOMAD_SERVER_POLICY = "nomad-server"
 
 
