@@ -33,7 +33,17 @@ class JobInfo:
 
 
 def jobs(env: Env) -> list[JobInfo]:
-    """Every nomad_job whose jobspec is HCL text pyhcl can read (not `${file(...)}`)."""
+    """Every nomad_job whose jobspec is HCL text pyhcl can read (not `${file(...)}`).
+
+    Several rules ask; the jobspecs are read once per environment.
+    """
+    cached = env.__dict__.get("_jobs")
+    if cached is None:
+        cached = env.__dict__["_jobs"] = _read_jobs(env)
+    return cached
+
+
+def _read_jobs(env: Env) -> list[JobInfo]:
     import hcl
 
     out = []
