@@ -27,19 +27,12 @@ class Obj(list):
     """An HCL1 object list: (keys tuple, value, line) items in order."""
 
 
-class _Int(int):
+class Int(int):
     text: str
 
 
-class _Float(float):
+class Float(float):
     text: str
-
-
-# Public names for the decoder. The classes keep their private names because
-# policy decoding reports a scalar's type by its class name (e.g. "unknown
-# slice type _Int"), and those messages must stay as they are.
-Int = _Int
-Float = _Float
 
 
 class HclSyntaxError(ValueError):
@@ -112,7 +105,7 @@ class _Lexer:
             self.i = m.end()
             text = m.group(0)
             if m.group(2) or m.group(3):
-                v: Any = _Float(text)
+                v: Any = Float(text)
             else:
                 digits = text.lstrip("-")
                 try:
@@ -120,7 +113,7 @@ class _Lexer:
                         int(digits, 8) if len(digits) > 1 and digits[0] == "0" else int(digits)
                 except ValueError:
                     raise self.error(f"invalid number {text!r}") from None
-                v = _Int(-n if text.startswith("-") else n)
+                v = Int(-n if text.startswith("-") else n)
             v.text = text
             return ("NUMBER", v, line)
         if c.isalpha() or c == "_":

@@ -447,7 +447,8 @@ def _type_name(v: Any) -> str:
         return "list"
     if isinstance(v, bool):
         return "bool"
-    return type(v).__name__
+    # Go's names, as Vault's own messages show them.
+    return {_Int: "int", _Float: "float64", str: "string"}.get(type(v), type(v).__name__)
 
 
 def _dec_string(where: str, v: Any) -> str:
