@@ -20,6 +20,8 @@ NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ENV_NAME_UPPER = re.compile(r"[A-Z_][A-Z0-9_]*")
 SIGNAL = re.compile(r"SIG[A-Z0-9]+")
+# A Vault mount path: segments without globs, templates or edge slashes.
+MOUNT_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 
 
 def text(value: Any, what: str, *, optional: bool = False) -> Any:
@@ -101,3 +103,10 @@ def together(owner: str, **fields: Any) -> None:
         names = list(fields)
         joined = ", ".join(names[:-1]) + " and " + names[-1]
         raise ValueError(f"{owner}.{joined} must be set together")
+
+
+def mount_path(value: Any, what: str) -> str:
+    """A Vault mount path such as "cert" or "auth/approle" (no globs, no edge '/')."""
+    return matches(
+        value, MOUNT_PATH, what, "is not a mount path like 'cert' (no globs, no edge '/')"
+    )

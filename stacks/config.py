@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from hashistack._validate import ENV_NAME_UPPER, MOUNT_PATH
 from hashistack.consul.connect_ca_config import ttl_problems
 from hashistack.durations import seconds
 from hashistack.vault.pki_keys import check_key_bits
@@ -62,7 +63,7 @@ def _service_name(value: str) -> str:
 
 
 def _env_name(value: str) -> str:
-    if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", value):
+    if not ENV_NAME_UPPER.fullmatch(value):
         raise ValueError(f"{value!r} is not an environment variable name like DB_USER")
     return value
 
@@ -76,7 +77,7 @@ def _pem(value: str) -> str:
 
 
 def _mount_path(value: str) -> str:
-    if not value or value.startswith("/") or value.endswith("/") or "*" in value or "+" in value:
+    if not MOUNT_PATH.fullmatch(value):
         raise ValueError(f"{value!r} is not a mount path (no leading or trailing '/', no globs)")
     return value
 
@@ -312,8 +313,10 @@ class Environment(Model):
             if section.tls.ca_file is None:
                 raise ValueError(f"{product}.tls.ca_file is required in {self.tier}")
         if self.nomad.agent_tls is None:
-            raise ValueError(f"nomad.agent_tls is required in {self.tier}: https to Nomad "
-                             "needs the agents' own certificates")
+            raise ValueError(
+                f"nomad.agent_tls is required in {self.tier}: https to Nomad "
+                "needs the agents' own certificates"
+            )
         if self.vault.audit.enabled is False:
             raise ValueError(f"vault.audit.enabled cannot be false in {self.tier}")
         return self

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from cdktf import Fn, TerraformStack
+from cdktf import TerraformStack
 from cdktf_cdktf_provider_consul.provider import ConsulProvider
 from constructs import Construct
 
@@ -18,6 +18,7 @@ from hashistack.consul import (
 from hashistack.consul.connect_ca_config import VaultAuthMethod
 from stacks import backends
 from stacks.config import Environment
+from stacks.vault_stack import jwks_ca_pem
 
 # Where Consul servers keep the AppRole credentials for the CA provider;
 # installed out of band, like every other credential.
@@ -74,14 +75,13 @@ class ConsulStack(TerraformStack):
         if env.consul_acl:
             NomadAgentPolicies(self, "nomad-agents")
             if env.integration == "workload-identity":
-                wi = env.vault.workload_identity
                 NomadWorkloadAuth(
                     self,
                     "nomad-workloads",
                     jwks_url=env.jwks_url,
                     namespaces=env.nomad.namespaces,
                     # Consul fetches Nomad's keys too: same CA as Vault uses.
-                    jwks_ca_pem=Fn.file(wi.jwks_ca_file) if wi.jwks_ca_file else wi.jwks_ca_pem,
+                    jwks_ca_pem=jwks_ca_pem(env),
                 )
         DefaultDeny(self, "intentions-default")
         callers: dict[str, list[str]] = {}

@@ -164,12 +164,14 @@ class NomadStack(TerraformStack):
             ),
             sinks=(FileSink(path=f"/run/vault-agent/{app.name}/token", mode=0o600),),
         )
-        tls = VaultTLS(ca_cert=v.tls.ca_file) if v.tls.ca_file else None
+        login = {
+            "vault_address": v.address,
+            "auto_auth": auto_auth,
+            "tls": VaultTLS(ca_cert=v.tls.ca_file) if v.tls.ca_file else None,
+        }
         data = secret_env_template(vault.kv.data_path(app.name), app.secrets)
         self.rendered[f"{vault_agent_role(app.name)}.hcl"] = VaultAgentConfig(
-            vault_address=v.address,
-            auto_auth=auto_auth,
-            tls=tls,
+            **login,
             templates=[
                 AgentTemplate(
                     destination=f"/etc/secrets/{app.name}.env", contents=data, perms="0600"
@@ -177,9 +179,7 @@ class NomadStack(TerraformStack):
             ],
         ).to_hcl()
         self.rendered[f"{vault_agent_role(app.name)}-exec.hcl"] = VaultAgentConfig(
-            vault_address=v.address,
-            auto_auth=auto_auth,
-            tls=tls,
+            **login,
             env_templates=[
                 EnvTemplate(
                     name=var, contents=secret_field_template(vault.kv.data_path(app.name), key)
@@ -199,9 +199,7 @@ def _app_job(env: Environment, app: App, ports: dict[str, int]) -> Job:
     service = Service(
         name=app.name,
         port=str(app.port),
-        checks=[
-            Check(type="http", path=app.health_path, name=f"{app.name}-health", expose=True)
-        ],
+        checks=[Check(type="http", path=app.health_path, name=f"{app.name}-health", expose=True)],
         connect=Connect(upstreams=upstreams),
     )
     group = Group(

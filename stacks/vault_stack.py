@@ -138,7 +138,7 @@ class VaultStack(TerraformStack):
     def _workload_identity(self, env: Environment) -> None:
         wi = env.vault.workload_identity
         # A deploy-machine path, like the providers' CA files: read at plan time.
-        ca_pem = Fn.file(wi.jwks_ca_file) if wi.jwks_ca_file else wi.jwks_ca_pem
+        ca_pem = jwks_ca_pem(env)
         self.workload_identity = NomadWorkloadIdentity(
             self,
             "workload-identity",
@@ -197,3 +197,10 @@ class VaultStack(TerraformStack):
             token_ttl=cert.token_ttl,
             allowed_common_names=cert.allowed_common_names,
         )
+
+
+def jwks_ca_pem(env: Environment) -> str | None:
+    """The CA Vault and Consul trust for Nomad's JWKS URL. A file is a path on
+    the deploy machine, like the providers' CA files: read at plan time."""
+    wi = env.vault.workload_identity
+    return Fn.file(wi.jwks_ca_file) if wi.jwks_ca_file else wi.jwks_ca_pem

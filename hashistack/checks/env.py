@@ -32,8 +32,9 @@ class Resource:
     name: str
     body: Mapping[str, Any] = field(hash=False)
     # Turns a `${type.name.attr}` reference into the literal it names (Env.deref).
-    resolve: Callable[[Any], Any] | None = field(default=None, hash=False, compare=False,
-                                                 repr=False)
+    resolve: Callable[[Any], Any] | None = field(
+        default=None, hash=False, compare=False, repr=False
+    )
 
     @property
     def address(self) -> str:
@@ -122,8 +123,9 @@ class Env:
         seen, out = set(), []
         for stack, doc in self.stacks.items():
             for e in doc.get("//", {}).get("hashistack", {}).get("suppressions") or []:
-                s = Suppression(str(e.get("rule", "")), e.get("reason", ""),
-                                str(e.get("resource", "")))
+                s = Suppression(
+                    str(e.get("rule", "")), e.get("reason", ""), str(e.get("resource", ""))
+                )
                 if (s.rule, s.resource, str(s.reason)) not in seen:
                     seen.add((s.rule, s.resource, str(s.reason)))
                     out.append((stack, s))
@@ -175,8 +177,9 @@ class Env:
 
     def resource_at(self, address: str, stack: str | None = None) -> Resource | None:
         """The resource a `type.name` address (or `${type.name.attr}`) names."""
-        m = re.fullmatch(r"\$\{([\w-]+)\.([\w-]+)(?:\.[\w-]+)?\}|([\w-]+)\.([\w-]+)",
-                         str(address).strip())
+        m = re.fullmatch(
+            r"\$\{([\w-]+)\.([\w-]+)(?:\.[\w-]+)?\}|([\w-]+)\.([\w-]+)", str(address).strip()
+        )
         if m is None:
             return None
         return self._addressed(m.group(1) or m.group(3), m.group(2) or m.group(4), stack)
@@ -209,24 +212,24 @@ class Env:
 
     def policy_doc(self, res: Resource) -> PolicyDocument | None:
         """The parsed policy text, or None if Vault would refuse it (HS-VAULT-010 says so)."""
-        return self._parsed.get(res.key)
-
-    @cached_property
-    def _parsed(self) -> dict[str, PolicyDocument | None]:
-        out: dict[str, PolicyDocument | None] = {}
-        for r in self.resources("vault_policy"):
-            try:
-                out[r.key] = PolicyDocument.parse(str(r.get("policy") or ""), source=r.address)
-            except PolicyError:
-                out[r.key] = None
-        return out
+        return self._parsed.get(res.key, (None, None))[0]
 
     def policy_error(self, res: Resource) -> str | None:
-        try:
-            PolicyDocument.parse(str(res.get("policy") or ""), source=res.address)
-        except PolicyError as err:
-            return str(err)
-        return None
+        return self._parsed.get(res.key, (None, None))[1]
+
+    @cached_property
+    def _parsed(self) -> dict[str, tuple[PolicyDocument | None, str | None]]:
+        """Each vault_policy parsed once: (document, None) or (None, Vault's reason)."""
+        out: dict[str, tuple[PolicyDocument | None, str | None]] = {}
+        for r in self.resources("vault_policy"):
+            try:
+                out[r.key] = (
+                    PolicyDocument.parse(str(r.get("policy") or ""), source=r.address),
+                    None,
+                )
+            except PolicyError as err:
+                out[r.key] = (None, str(err))
+        return out
 
     # Rendered Nomad agent configs ------------------------------------------------
 
@@ -256,8 +259,12 @@ class Env:
 
     def create_from_roles(self) -> set[str]:
         """Token roles a rendered Nomad agent config names in `vault.create_from_role`."""
-        return {str(self.deref(v["create_from_role"])) for _, doc in self.agent_configs
-                for v in blocks(doc.get("vault")) if v.get("create_from_role")}
+        return {
+            str(self.deref(v["create_from_role"]))
+            for _, doc in self.agent_configs
+            for v in blocks(doc.get("vault"))
+            if v.get("create_from_role")
+        }
 
     # Findings -------------------------------------------------------------------
 
@@ -267,9 +274,15 @@ class Env:
         else:
             stack, resource, path = hit.where, "", hit.where
         return Finding(
-            rule=rule.id, level=hit.level or rule.level, message=hit.message,
-            environment=self.name, stack=stack, resource=resource, construct_path=path,
-            fix=rule.fix, vault_path=hit.vault_path,
+            rule=rule.id,
+            level=hit.level or rule.level,
+            message=hit.message,
+            environment=self.name,
+            stack=stack,
+            resource=resource,
+            construct_path=path,
+            fix=rule.fix,
+            vault_path=hit.vault_path,
         )
 
 
@@ -285,8 +298,9 @@ def environment_of(stack: str, doc: Mapping[str, Any]) -> str:
     return str(env) if env else stack.rsplit("-", 1)[0]
 
 
-def group(synth: Mapping[str, dict], rendered: Mapping[str, Mapping[str, str]] | None = None
-          ) -> list[Env]:
+def group(
+    synth: Mapping[str, dict], rendered: Mapping[str, Mapping[str, str]] | None = None
+) -> list[Env]:
     envs: dict[str, Env] = {}
     for stack, doc in sorted(synth.items()):
         env = envs.setdefault(environment_of(stack, doc), Env(environment_of(stack, doc)))

@@ -19,7 +19,6 @@ from urllib.parse import urlparse
 from hashistack import _validate as valid
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
-_MOUNT = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 _UNIT = re.compile(r"[A-Za-z0-9@_.:-]+")
 
 
@@ -67,8 +66,7 @@ def startup_script(
         _abs(ca_cert, "ca_cert")
     valid.matches(valid.text(cert_role, "cert_role"), _NAME, "cert_role",
                   "must be letters, digits, '_', '.', '-'")
-    valid.matches(valid.text(cert_auth_path, "cert_auth_path"), _MOUNT, "cert_auth_path",
-                  "must be a mount path like 'cert'")
+    valid.mount_path(valid.text(cert_auth_path, "cert_auth_path"), "cert_auth_path")
     if isinstance(token_policies, str) or not token_policies:
         raise ValueError("token_policies must be a non-empty list of policy names")
     for p in token_policies:

@@ -23,8 +23,9 @@ _PERMS = re.compile(r"0?[0-7]{3}")
 
 def _mount(value: str, what: str) -> None:
     valid.text(value, what)
-    if not value.startswith("auth/") or value.endswith("/"):
+    if not value.startswith("auth/"):
         raise ValueError(f"{what} {value!r} must look like auth/<path>")
+    valid.mount_path(value, what)
 
 
 @dataclass(frozen=True)

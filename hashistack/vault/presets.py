@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from hashistack._validate import MOUNT_PATH
 from hashistack.vault.acl import Acl
 from hashistack.vault.policy import INTERPOLATION, PathRule, PolicyDocument
 
 CRUDL = ("create", "read", "update", "delete", "list")
 _NAME = re.compile(r"^\w(?:[\w.-]*\w)?$")  # token role names: framework.GenericNameRegex
-_MOUNT = re.compile(r"^[\w.-]+(?:/[\w.-]+)*$")
 
 
 def _name(value: str, what: str) -> str:
@@ -22,7 +22,7 @@ def _name(value: str, what: str) -> str:
 
 def _mount(value: str, what: str) -> str:
     value = value.strip("/")
-    if INTERPOLATION.fullmatch(value) or _MOUNT.match(value):
+    if INTERPOLATION.fullmatch(value) or MOUNT_PATH.fullmatch(value):
         return value
     raise ValueError(f"{what} {value!r} is not a mount path (no globs or templates)")
 
