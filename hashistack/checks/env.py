@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from hashistack.checks.model import Finding, Hit, Rule, Suppression
+from hashistack.hcl_read import read as read_hcl
 from hashistack.vault.policy import INTERPOLATION, PolicyDocument, PolicyError, duration_seconds
 from hashistack.versions import Version
 
@@ -240,14 +241,12 @@ class Env:
 
     @cached_property
     def rendered_hcl(self) -> list[tuple[Resource, dict]]:
-        """Every rendered `.hcl` file pyhcl can read (Nomad and Vault Agent configs)."""
-        import hcl  # pyhcl: pure Python
-
+        """Every rendered `.hcl` file that reads as HCL1 (Nomad and Vault Agent configs)."""
         out = []
         for where, text in self.rendered_files():
             if where.name.endswith(".hcl"):
                 try:
-                    out.append((where, hcl.loads(text)))
+                    out.append((where, read_hcl(text)))
                 except ValueError:
                     continue
         return out
@@ -287,7 +286,7 @@ class Env:
 
 
 def blocks(value: Any) -> list[dict]:
-    """pyhcl gives one block as a dict and repeated blocks as a list."""
+    """One block comes back as a dict, repeated blocks as a list (hashistack.hcl_read)."""
     if value is None:
         return []
     return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]

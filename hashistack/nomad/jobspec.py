@@ -3,7 +3,7 @@
 Field names are Nomad's own (job-specification/*.mdx). The model also knows
 which Vault paths each task's templates read (`Job.secret_reads`) and which
 `vault` block applies to each task (`Job.effective_vault`), and can recover
-both from jobspec text with pyhcl (`read_jobspec`, `read_vault_blocks`) so a
+both from jobspec text (`read_jobspec`, `read_vault_blocks`) so a
 check over synthesized Terraform JSON needs no Node.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 
 from hashistack import _validate as valid
 from hashistack.hcl import Block, block, render
+from hashistack.hcl_read import read as read_hcl
 
 # RFC 1123 label: Nomad refuses other service names (service.mdx `name`).
 _SERVICE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
@@ -557,8 +558,8 @@ def secret_paths_in_template(data: str) -> list[str]:
     return paths
 
 
-# Reading jobspec text back (pyhcl, HCL1). pyhcl gives one labeled block as
-# {label: body} and repeated ones as [{label: body}, ...]; unlabeled repeated
+# Reading jobspec text back (hashistack.hcl_read): one labeled block is
+# {label: body} and repeated ones [{label: body}, ...]; unlabeled repeated
 # blocks come back as a list of bodies.
 
 
@@ -574,9 +575,7 @@ def _bodies(value: Any) -> list[dict]:
 
 
 def _load_job(text: str) -> dict:
-    import hcl  # pyhcl; imported here so the writer side never needs it
-
-    jobs = _labeled(hcl.loads(text).get("job", []))
+    jobs = _labeled(read_hcl(text).get("job", []))
     if len(jobs) != 1:
         raise ValueError(f"jobspec must hold exactly one job block, found {len(jobs)}")
     return jobs[0][1]

@@ -6,6 +6,7 @@ import fnmatch
 from dataclasses import dataclass, field
 
 from hashistack.checks.env import Env, Resource, blocks
+from hashistack.hcl_read import read as read_hcl
 from hashistack.nomad.jobspec import SecretRead, VaultBlock, read_jobspec, read_vault_blocks
 from hashistack.vault.acl import Identity
 
@@ -33,7 +34,7 @@ class JobInfo:
 
 
 def jobs(env: Env) -> list[JobInfo]:
-    """Every nomad_job whose jobspec is HCL text pyhcl can read (not `${file(...)}`).
+    """Every nomad_job whose jobspec is HCL text the checks can read (not `${file(...)}`).
 
     Several rules ask; the jobspecs are read once per environment.
     """
@@ -44,15 +45,13 @@ def jobs(env: Env) -> list[JobInfo]:
 
 
 def _read_jobs(env: Env) -> list[JobInfo]:
-    import hcl
-
     out = []
     for res in env.resources("nomad_job"):
         text = res.get("jobspec")
         if not isinstance(text, str) or text.lstrip().startswith("${"):
             continue
         try:
-            raw = hcl.loads(text)
+            raw = read_hcl(text)
             ((name, body),) = [(k, v) for j in blocks(raw.get("job")) for k, v in j.items()]
             out.append(
                 JobInfo(

@@ -9,6 +9,7 @@ from typing import Any
 
 from hashistack.checks.env import Env, Resource, blocks
 from hashistack.checks.model import ERROR, WARNING, Hit, rule
+from hashistack.hcl_read import read as read_hcl
 from hashistack.names import VAULT_AGENT_PREFIX
 from hashistack.nomad.jobspec import secret_paths_in_template
 from hashistack.vault.acl import Acl, Identity
@@ -120,11 +121,9 @@ def _identity(env: Env, role: Resource) -> Identity:
     "(token_policies of `vault-agent-<app>`), or fix the path in the template.",
 )
 def agent_reads_not_granted(env: Env) -> Iterator[Hit]:
-    import hcl  # pyhcl: pure Python
-
     for where, text in agent_files(env):
         try:
-            doc = hcl.loads(text)
+            doc = read_hcl(text)
         except ValueError as err:
             yield Hit(
                 where,
