@@ -169,8 +169,30 @@ class Env:
             return value
         return self.deref(target.body[m.group(3)], target.stack, _hops + 1)
 
+    @cached_property
+    def _by_type(self) -> dict[str, list[Resource]]:
+        out: dict[str, list[Resource]] = {}
+        for r in self._resources:
+            out.setdefault(r.type, []).append(r)
+        return out
+
+    @cached_property
+    def _by_address(self) -> dict[tuple[str, str], list[Resource]]:
+        out: dict[tuple[str, str], list[Resource]] = {}
+        for r in self._resources:
+            out.setdefault((r.type, r.name), []).append(r)
+        return out
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A fact derived from the whole environment, computed once: rules ask
+        for the same lookups (jobs, roles by name) once per job or task."""
+        facts = self.__dict__.setdefault("_facts", {})
+        if key not in facts:
+            facts[key] = compute()
+        return facts[key]
+
     def _addressed(self, rtype: str, name: str, stack: str | None) -> Resource | None:
-        found = [r for r in self._resources if r.type == rtype and r.name == name]
+        found = self._by_address.get((rtype, name), [])
         local = [r for r in found if r.stack == stack]
         if local:
             return local[0]
@@ -186,7 +208,11 @@ class Env:
         return self._addressed(m.group(1) or m.group(3), m.group(2) or m.group(4), stack)
 
     def resources(self, *types: str) -> list[Resource]:
-        return [r for r in self._resources if not types or r.type in types]
+        if not types:
+            return list(self._resources)
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
+        return [r for r in self._resources if r.type in types]
 
     def providers(self, kind: str) -> Iterator[Resource]:
         """Each provider block, addressed like `provider.vault[0]`."""
@@ -251,7 +277,7 @@ class Env:
                     continue
         return out
 
-    @property
+    @cached_property
     def agent_configs(self) -> list[tuple[Resource, dict]]:
         """Rendered Nomad agent configs: those with a `server` or `client` block."""
         return [(w, d) for w, d in self.rendered_hcl if any(k in d for k in NOMAD_AGENT_FILES)]

@@ -45,6 +45,13 @@ _PUNCT = {"{", "}", "[", "]", "=", ","}
 _NUMBER = re.compile(r"-?(0[xX][0-9a-fA-F]+|[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)")
 
 
+_FAST = re.compile(
+    r'(?P<space>[ \t\r\n\ufeff]+)|(?P<punct>[{}\[\]=,])'
+    r'|(?P<string>"(?:[^"\\\n$]|\$(?!\{))*")'
+    r"|(?P<ident>[^\W\d][\w\-.:]*)(?![\w\-.:])"
+)
+
+
 def _ident_char(c: str) -> bool:
     return c.isalnum() or c in "_-.:"
 
@@ -57,12 +64,28 @@ class _Lexer:
         return HclSyntaxError(f"At {self.line}: {msg}")
 
     def tokens(self) -> list[tuple[str, Any, int]]:
-        out = []
+        # The common tokens in one regex match each; numbers, escaped strings,
+        # heredocs, comments and errors go through `_next`, character by character.
+        out, s, fast = [], self.s, _FAST.match
         while True:
-            tok = self._next()
-            out.append(tok)
-            if tok[0] == "EOF":
-                return out
+            m = fast(s, self.i)
+            if m is None:
+                tok = self._next()
+                out.append(tok)
+                if tok[0] == "EOF":
+                    return out
+                continue
+            self.i, kind = m.end(), m.lastgroup
+            if kind == "space":
+                self.line += m.group().count("\n")
+            elif kind == "punct":
+                out.append((m.group(), m.group(), self.line))
+            elif kind == "string":
+                out.append(("STRING", m.group()[1:-1], self.line))
+            else:
+                word = m.group()
+                out.append(("BOOL", word == "true", self.line) if word in ("true", "false")
+                           else ("IDENT", word, self.line))
 
     def _skip(self) -> None:
         s = self.s

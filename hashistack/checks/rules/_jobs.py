@@ -38,10 +38,7 @@ def jobs(env: Env) -> list[JobInfo]:
 
     Several rules ask; the jobspecs are read once per environment.
     """
-    cached = env.__dict__.get("_jobs")
-    if cached is None:
-        cached = env.__dict__["_jobs"] = _read_jobs(env)
-    return cached
+    return env.memo("jobs", lambda: _read_jobs(env))
 
 
 def _read_jobs(env: Env) -> list[JobInfo]:
@@ -79,6 +76,10 @@ class Token:
 
 
 def _jwt_backend(env: Env) -> Resource | None:
+    return env.memo("jwt_backend", lambda: _find_jwt_backend(env))
+
+
+def _find_jwt_backend(env: Env) -> Resource | None:
     paths = {
         str(env.deref(v.get("jwt_auth_backend_path") or DEFAULT_JWT_PATH))
         for _, doc in env.agent_configs
@@ -123,25 +124,29 @@ def role_name(env: Env, vb: VaultBlock) -> str | None:
     (precedence: hashicorp-modules/terraform-vault-nomad-setup main.tf comment)."""
     if vb.role:
         return str(env.deref(vb.role))
-    client = [
+    client = env.memo("client_create_from_role", lambda: [
         str(env.deref(v["create_from_role"]))
         for _, doc in env.agent_configs
         if "client" in doc
         for v in blocks(doc.get("vault"))
         if v.get("create_from_role")
-    ]
+    ])
     if client:
         return client[0]
     return default_role(env)
 
 
 def jwt_role(env: Env, name: str) -> Resource | None:
-    backend = _jwt_backend(env)
-    name = str(env.deref(name))
+    """The JWT role of that name on the backend Nomad's clients log in with."""
+    return env.memo("jwt_roles", lambda: _jwt_roles(env)).get(str(env.deref(name)))
+
+
+def _jwt_roles(env: Env) -> dict[str, Resource]:
+    backend, out = _jwt_backend(env), {}
     for r in env.resources("vault_jwt_auth_backend_role"):
-        if str(r.value("role_name")) == name and _on_backend(r, backend):
-            return r
-    return None
+        if _on_backend(r, backend):
+            out.setdefault(str(r.value("role_name")), r)
+    return out
 
 
 def user_claim_value(role: Resource, claims: dict[str, str]) -> str | None:
