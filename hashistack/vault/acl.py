@@ -140,6 +140,12 @@ class Acl:
             new = frozenset(caps)
             # Same pattern in several policies: union, but deny wins (acl.go NewACL).
             table[key] = new if old is None or "deny" in new else old | new
+        # Vault keeps prefix and segment rules in radix trees so a look-up never
+        # scans them all; here: prefix lengths longest first, and a trie of segments.
+        self._prefix_lengths = sorted({len(p) for p in self._prefix}, reverse=True)
+        self._trie = _Node()
+        for full, caps in self._segment.items():
+            self._trie.insert(full, caps)
 
     @classmethod
     def from_policies(cls, docs: Iterable[PolicyDocument], identity: Identity | None = None
@@ -177,28 +183,13 @@ class Acl:
         matching segment-wildcard rule, as (first wildcard/glob, is prefix,
         '+' count, pattern, capabilities)."""
         candidates = []
-        prefixes = [p for p in self._prefix if path.startswith(p)]
-        if prefixes:
-            best = max(prefixes, key=len)  # radix LongestPrefix
-            candidates.append((_bytes(best), True, 0, best, self._prefix[best]))
-        parts = path.split("/")
-        for full, caps in self._segment.items():
-            is_prefix = full.endswith("*")
-            pattern = full[:-1] if is_prefix else full
-            segs = pattern.split("/")
-            if len(parts) < len(segs) or (not is_prefix and len(parts) != len(segs)):
-                continue
-            wildcards = 0
-            for i, seg in enumerate(segs):
-                if seg == "+":
-                    wildcards += 1
-                elif seg != parts[i] and not (
-                    is_prefix and i == len(segs) - 1 and parts[i].startswith(seg)
-                ):
-                    break
-            else:
-                first = _bytes(full[: full.index("+")])
-                candidates.append((first, is_prefix, wildcards, pattern, caps))
+        for length in self._prefix_lengths:  # radix LongestPrefix
+            best = path[:length]
+            if len(best) == length and best in self._prefix:
+                candidates.append((_bytes(best), True, 0, best, self._prefix[best]))
+                break
+        if self._segment:
+            self._trie.match(path.split("/"), 0, candidates)
         return candidates
 
     def capabilities(self, path: str) -> list[str]:
@@ -215,6 +206,49 @@ class Acl:
             raise ValueError(f"unknown operation {operation!r}; expected one of {OPERATIONS}")
         caps = self._permissions(path, listing=operation == "list")
         return bool(caps) and "deny" not in caps and operation in caps
+
+
+class _Node:
+    """One segment of the segment-wildcard trie. A pattern's last segment is kept
+    as a tail of the node before it: it may be a '+', or the partial segment a
+    trailing '*' leaves (`secret/+/app*` matches `secret/x/app-1/...`)."""
+
+    __slots__ = ("children", "exact_tails", "other_tails")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.exact_tails: dict[str, list[tuple]] = {}  # literal last segment, no '*'
+        self.other_tails: list[tuple[str, bool, tuple]] = []  # '+' last, or a '*' prefix
+
+    def insert(self, full: str, caps: frozenset[str]) -> None:
+        is_prefix = full.endswith("*")
+        pattern = full[:-1] if is_prefix else full
+        segs = pattern.split("/")
+        candidate = (_bytes(full[: full.index("+")]), is_prefix, segs.count("+"), pattern, caps)
+        node = self
+        for seg in segs[:-1]:
+            node = node.children.setdefault(seg, _Node())
+        last = segs[-1]
+        if last != "+" and not is_prefix:
+            node.exact_tails.setdefault(last, []).append(candidate)
+        else:
+            node.other_tails.append((last, is_prefix, candidate))
+
+    def match(self, parts: list[str], depth: int, out: list[tuple]) -> None:
+        part, final = parts[depth], depth == len(parts) - 1
+        if final:
+            out.extend(self.exact_tails.get(part, ()))
+        for last, is_prefix, candidate in self.other_tails:
+            if last == "+":
+                if is_prefix or final:
+                    out.append(candidate)
+            elif part.startswith(last):  # a trailing '*': more segments may follow
+                out.append(candidate)
+        if not final:
+            for key in (part,) if part == "+" else (part, "+"):
+                child = self.children.get(key)
+                if child is not None:
+                    child.match(parts, depth + 1, out)
 
 
 def _bytes(text: str) -> int:
