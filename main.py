@@ -1,25 +1,52 @@
 #!/usr/bin/env python
 """Builds the app: every `environments/*.toml` (or HASHISTACK_ENV) → three stacks each.
 
-Config is validated before anything is built, and synth goes to a scratch
-directory that replaces `cdktf.out/` only on success, so bad input leaves the
+    python main.py [--jobs N] [--progress | --quiet]
+
+Config is validated before anything is built. Environments are independent,
+so each is synthesized by its own App, in parallel worker processes (one
+jsii runtime each) when there are several; the checks then run over each
+environment's JSON. Everything goes to a scratch directory that replaces
+`cdktf.out/` only when every environment succeeded, so bad input leaves the
 previous output exactly as it was.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 # jsii's end-of-life banner for Node 20 would bury the one line that matters.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+ENVS_DIR = ".environments"  # each environment's own App output, inside the scratch dir
 
 
-def main() -> int:
+class SynthError(Exception):
+    """An environment failed to synthesize or has check errors."""
+
+
+@dataclass
+class Result:
+    environment: str
+    stacks: list[str] = field(default_factory=list)
+    resources: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
     from stacks.config import ConfigError, load_all
 
     try:
@@ -36,28 +63,111 @@ def main() -> int:
     target = (Path(cli_outdir) if cli_outdir else ROOT / "cdktf.out").resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".cdktf.out-", dir=target.parent))
+    progress = args.progress if args.progress is not None else sys.stderr.isatty()
     try:
-        _synth(envs, scratch)
-    except Exception as err:  # noqa: BLE001 - one message, no traceback, for any failure
+        results = _synth(envs, scratch, jobs=args.jobs, progress=progress)
+    except SynthError as err:
         shutil.rmtree(scratch, ignore_errors=True)
-        print(f"error: {_message(err)}", file=sys.stderr)
+        print(f"error: {err}", file=sys.stderr)
         return 1
     _replace(target, scratch)
-    for env in envs:
-        print(f"synthesized {env.name}: {env.name}-vault, {env.name}-consul, {env.name}-nomad")
+    for r in results:
+        print(f"synthesized {r.environment}: {', '.join(r.stacks)}")
     return 0
 
 
-def _synth(envs, outdir: Path) -> None:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Synthesize every environment.")
+    parser.add_argument(
+        "--jobs", type=int, default=int(os.environ.get("HASHISTACK_JOBS") or 0) or None,
+        help="environments synthesized at once, each in its own process "
+             "(default: the number of CPUs; 1: all in this process)",
+    )
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--progress", action="store_true", default=None,
+                       help="a line per environment on stderr (default: when it is a terminal)")
+    shown.add_argument("--quiet", dest="progress", action="store_false")
+    args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    return args
+
+
+def _synth(envs, outdir: Path, *, jobs: int | None = 1, progress: bool = False) -> list[Result]:
+    """Synthesize `envs` into `outdir` (one manifest, every stack); SynthError if any fails."""
+    workers = min(jobs or os.cpu_count() or 1, len(envs))
+    parts = outdir / ENVS_DIR
+    tasks = [(env, parts / env.name, progress) for env in envs]
+    if workers <= 1:
+        results = [_synth_environment(*task) for task in tasks]
+    else:
+        # fork is cheapest, but not once this process talks to a jsii runtime.
+        method = "spawn" if "jsii" in sys.modules else "fork"
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+            results = list(pool.map(_synth_environment, *zip(*tasks)))
+    failed = [r for r in results if r.error]
+    if failed:
+        raise SynthError("\n".join(f"{r.environment}: {r.error}" for r in failed))
+    for r in results:
+        for warning in r.warnings:
+            print(f"warning: {r.environment}: {warning}", file=sys.stderr)
+    _merge(outdir, [parts / env.name for env in envs])
+    shutil.rmtree(parts)
+    return results
+
+
+def _synth_environment(env, outdir: Path, progress: bool) -> Result:
+    """One environment: its App, its rendered files, then the checks over its JSON."""
     from cdktf import App
 
+    from hashistack.checks import load_synth, run_checks
+    from hashistack.checks.model import ERROR
     from stacks import build, write_rendered
 
-    app = App(outdir=str(outdir))
-    stacks = [stack for env in envs for stack in build(app, env)]
-    app.synth()
-    for stack in stacks:
-        write_rendered(outdir, stack)
+    start, result = time.perf_counter(), Result(env.name)
+    if progress:
+        print(f"synth {env.name}: {len(env.apps)} app(s)...", file=sys.stderr, flush=True)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        app = App(outdir=str(outdir))
+        stacks = build(app, env)
+        app.synth()
+        for stack in stacks:
+            write_rendered(outdir, stack)
+        synth, rendered = load_synth(outdir)
+        report = run_checks(synth, rendered)
+    except Exception as err:  # noqa: BLE001 - one message, no traceback, for any failure
+        result.error = _message(err)
+        return result
+    found = [f"[{f.rule}] {f.construct_path}: {f.message}" for f in report.findings]
+    errors = [line for f, line in zip(report.findings, found, strict=True) if f.level == ERROR]
+    if errors:
+        result.error = "\n  ".join(["checks failed:", *errors])
+        return result
+    result.warnings = [line for line in found if line not in errors]
+    result.stacks = [s.node.id for s in stacks]
+    result.resources = sum(len(items) for doc in synth.values()
+                           for items in (doc.get("resource") or {}).values())
+    result.seconds = time.perf_counter() - start
+    if progress:
+        print(f"synth {env.name}: {len(result.stacks)} stacks, {result.resources} resources, "
+              f"{result.seconds:.1f} s", file=sys.stderr, flush=True)
+    return result
+
+
+def _merge(outdir: Path, parts: list[Path]) -> None:
+    """One cdktf output from each environment's: their stacks, one manifest."""
+    manifest: dict = {"stacks": {}}
+    (outdir / "stacks").mkdir(parents=True, exist_ok=True)
+    for part in parts:
+        own = json.loads((part / "manifest.json").read_text(encoding="utf-8"))
+        manifest["version"] = own["version"]
+        manifest["stacks"].update(own["stacks"])
+        for stack in sorted((part / "stacks").iterdir()):
+            stack.rename(outdir / "stacks" / stack.name)
+    manifest["stacks"] = dict(sorted(manifest["stacks"].items()))
+    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    (outdir / "manifest.json").write_text(text, encoding="utf-8")
 
 
 def _message(err: Exception) -> str:

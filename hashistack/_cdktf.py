@@ -1,12 +1,42 @@
-"""Small bridges between plain Python and the cdktf/constructs jsii types."""
+"""Small bridges between plain Python and the cdktf/constructs jsii types.
+
+Every call into jsii is a round trip to Node, and every callback one back, so
+these bridges cost a stack, not a construct: one validation object per stack
+runs the checks of every construct in it, and text rendered from a Python
+model (a policy, a jobspec) is a plain string set again when the model
+changes, not a `Lazy` value that Node calls back for at every resolve.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import jsii
-from cdktf import IResolveContext, IStringProducer, Lazy
+from cdktf import TerraformStack
 from constructs import Construct, IValidation
+
+TOKEN = "${TfToken["  # how a cdktf token looks inside a Python string
+
+
+class _StackHooks:
+    """What runs at synth for one stack, from one jsii validation."""
+
+    def __init__(self) -> None:
+        self.texts: list[RenderedText] = []
+        self.checks: list[tuple[Construct, Callable[[], Iterable[str]]]] = []
+
+    def sync(self) -> list[str]:
+        return [problem for text in self.texts if (problem := text.sync()) is not None]
+
+    def errors(self) -> list[str]:
+        errors = self.sync()
+        for scope, check in self.checks:
+            found = list(check())
+            if found:
+                path = scope.node.path
+                errors += [f"{path}: {message}" for message in found]
+        return errors
 
 
 @jsii.implements(IValidation)
@@ -18,23 +48,85 @@ class _Validation:
         return list(self._check())
 
 
+def stack_of(scope: Construct) -> TerraformStack:
+    """The stack `scope` is in; asks Node only for scopes the library did not make."""
+    found = getattr(scope, "_hashistack_stack", None)
+    if found is None:
+        found = scope if isinstance(scope, TerraformStack) else TerraformStack.of(scope)
+    return found
+
+
+def remember_stack(construct: Construct, scope: Construct) -> None:
+    """Let constructs made under `construct` find their stack without a round trip."""
+    construct._hashistack_stack = stack_of(scope)
+
+
+def _hooks(scope: Construct) -> _StackHooks:
+    stack = stack_of(scope)
+    hooks = getattr(stack, "_hashistack_hooks", None)
+    if hooks is None:
+        hooks = _StackHooks()
+        stack.node.add_validation(_Validation(hooks.errors))
+        stack._hashistack_hooks = hooks
+    return hooks
+
+
 def add_validation(scope: Construct, check: Callable[[], Iterable[str]]) -> None:
     """Run `check` at synth; each string it yields fails synth, naming the construct."""
-    scope.node.add_validation(_Validation(check))
+    _hooks(scope).checks.append((scope, check))
 
 
-@jsii.implements(IStringProducer)
-class _Producer:
-    def __init__(self, produce: Callable[[], str]) -> None:
-        self._produce = produce
-
-    def produce(self, context: IResolveContext) -> str:
-        return self._produce()
+def add_stack_validation(stack: TerraformStack, check: Callable[[], Iterable[str]]) -> None:
+    """A validation of the stack itself; its messages name what they are about."""
+    stack.node.add_validation(_Validation(check))
 
 
-def lazy_string(produce: Callable[[], str]) -> str:
-    """A string computed at synth, so grants added after construction count."""
-    return Lazy.string_value(_Producer(produce))
+def sync_texts(stack: TerraformStack) -> list[str]:
+    """Bring every rendered text in `stack` up to date now; the problems found."""
+    hooks = getattr(stack, "_hashistack_hooks", None)
+    return hooks.sync() if hooks is not None else []
+
+
+class RenderedText:
+    """A resource attribute whose text is rendered from a Python model.
+
+    Set when the construct is made and again by `sync()` whenever the
+    construct changes its model, so grants added later count. At synth, a
+    change made to the model directly is picked up too, unless the text holds
+    Terraform references: cdktf wires references across stacks before
+    validation, so such a change is refused rather than synthesized wrong.
+    """
+
+    def __init__(self, scope: Construct, resource: Any, attribute: str,
+                 render: Callable[[], str], initial: str | None) -> None:
+        self._scope, self._resource, self._attribute = scope, resource, attribute
+        self._render, self._text = render, initial
+        _hooks(scope).texts.append(self)
+
+    def sync(self, *, at_synth: bool = True) -> str | None:
+        """Set the attribute to the current rendering; a problem, or None."""
+        try:
+            text = self._render()
+        except ValueError as err:  # a model not complete yet: synth says so
+            return f"{self._scope.node.path}: {err}" if at_synth else None
+        if text == self._text:
+            return None
+        if at_synth and self._text is not None and TOKEN in text + self._text:
+            return (f"{self._scope.node.path}: {self._attribute} changed after the construct "
+                    "last rendered it and holds Terraform references; make the change "
+                    "through the construct, before synth")
+        setattr(self._resource, self._attribute, text)
+        self._text = text
+        return None
+
+
+def rendered(render: Callable[[], str]) -> str | None:
+    """The first rendering of a model, or None if it is not valid yet (the
+    model may be completed after the construct is made; synth says why if not)."""
+    try:
+        return render()
+    except ValueError:
+        return None
 
 
 class ConstructError(ValueError):

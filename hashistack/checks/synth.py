@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from cdktf import Annotations, App, TerraformStack
 from constructs import Construct
 
-from hashistack._cdktf import add_validation
+from hashistack._cdktf import add_stack_validation, sync_texts
 from hashistack.checks import check_environment
 from hashistack.checks.env import Env, environment_of
 from hashistack.checks.model import ERROR, Finding
@@ -26,6 +26,8 @@ def _stacks(app_or_stacks: App | Construct | Iterable[TerraformStack]) -> list[T
 
 
 def _env_findings(stacks: list[TerraformStack]) -> list[Finding]:
+    for s in stacks:  # texts changed after their construct last rendered them
+        sync_texts(s)
     docs = {s.node.id: s.to_terraform() for s in stacks}
     name = environment_of(stacks[0].node.id, docs[stacks[0].node.id])
     rendered = {s.node.id: dict(getattr(s, "rendered", None) or {}) for s in stacks}
@@ -55,7 +57,7 @@ def apply_checks(app_or_stacks) -> None:
             return cache[0]
 
         for stack in members:
-            add_validation(stack, _validator(stack, findings))
+            add_stack_validation(stack, _validator(stack, findings))
 
 
 def _validator(stack: TerraformStack, findings):

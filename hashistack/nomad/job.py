@@ -9,7 +9,13 @@ from dataclasses import dataclass, replace
 from cdktf_cdktf_provider_nomad.job import Job as _JobResource
 from constructs import Construct
 
-from hashistack._cdktf import ConstructError, add_validation, lazy_string
+from hashistack._cdktf import (
+    ConstructError,
+    RenderedText,
+    add_validation,
+    remember_stack,
+    rendered,
+)
 from hashistack.nomad.jobspec import Job, Task, VaultBlock
 
 # Terraform reads `${` and `%{` in JSON strings as its own templates; Nomad
@@ -41,16 +47,22 @@ class NomadJob(Construct):
 
     def __init__(self, scope: Construct, id: str, *, job: Job) -> None:
         super().__init__(scope, id)
+        remember_stack(self, scope)
         self.job = job
         self._logins: dict[tuple[str, str], _Login] = {}
+        text = rendered(self._jobspec)
         self.resource = _JobResource(
             self,
             "job",
-            jobspec=lazy_string(lambda: escape_for_terraform(job.to_hcl())),
+            jobspec=text or "",
             purge_on_destroy=False,
             deregister_on_destroy=True,
         )
+        self._text = RenderedText(self, self.resource, "jobspec", self._jobspec, text)
         add_validation(self, self._templates_are_granted)
+
+    def _jobspec(self) -> str:
+        return escape_for_terraform(self.job.to_hcl())
 
     @property
     def name(self) -> str:
@@ -105,6 +117,7 @@ class NomadJob(Construct):
         current = self._logins.setdefault((group, t.name), login or _Login(policies=[]))
         if login is None and grantee not in current.policies:
             current.policies.append(grantee)
+        self._text.sync(at_synth=False)
 
     def _wi_login(self, role, task: str) -> _Login:
         return _Login(policies=list(role.policies), identity=role.identity(task))

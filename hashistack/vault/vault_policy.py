@@ -5,7 +5,7 @@ from __future__ import annotations
 from cdktf_cdktf_provider_vault.policy import Policy as _VaultPolicyResource
 from constructs import Construct
 
-from hashistack._cdktf import add_validation, lazy_string
+from hashistack._cdktf import RenderedText, add_validation, remember_stack, rendered
 from hashistack.vault.policy import PolicyDocument
 
 
@@ -20,11 +20,12 @@ class VaultPolicy(Construct):
         self, scope: Construct, id: str, *, name: str, document: PolicyDocument | None = None
     ) -> None:
         super().__init__(scope, id)
+        remember_stack(self, scope)
         self.name = name
         self.document = document if document is not None else PolicyDocument(name=name)
-        self.resource = _VaultPolicyResource(
-            self, "policy", name=name, policy=lazy_string(self.document.to_hcl)
-        )
+        text = rendered(self.document.to_hcl)
+        self.resource = _VaultPolicyResource(self, "policy", name=name, policy=text or "")
+        self._text = RenderedText(self, self.resource, "policy", self.document.to_hcl, text)
         add_validation(self, self._validate)
 
     @classmethod
@@ -36,6 +37,7 @@ class VaultPolicy(Construct):
 
     def add(self, path: str, *capabilities: str) -> VaultPolicy:
         self.document.add(path, capabilities)
+        self._text.sync(at_synth=False)
         return self
 
     def _validate(self):
