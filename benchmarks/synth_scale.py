@@ -87,6 +87,24 @@ def _tree_rss(root: int) -> int:
     return total
 
 
+def _adopt_orphans() -> None:
+    """Become the reaper of every descendant (Linux PR_SET_CHILD_SUBREAPER), so a
+    process whose parent exits first (a worker's Node runtime) is still counted."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+
+
+def _reap_all() -> None:
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            return
+
+
 def measure(cmd: list[str], env: dict[str, str] | None = None) -> dict:
     """Wall and CPU seconds of the process tree, and its peak RSS in MB."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -103,9 +121,10 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> dict:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     out, err = proc.communicate()
+    wall = time.perf_counter() - start
     done.set()
     sampler.join()
-    wall = time.perf_counter() - start
+    _reap_all()  # orphans adopted from the tree: their CPU counts too
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
@@ -199,6 +218,7 @@ def main() -> int:
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, {platform.platform()}", file=sys.stderr)
+    _adopt_orphans()
     rows = []
     with tempfile.TemporaryDirectory(prefix="hashistack-bench-") as tmp:
         work = args.keep or Path(tmp)

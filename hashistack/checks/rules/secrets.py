@@ -40,6 +40,9 @@ NOT_SECRET = re.compile(
     r"|(?:/|\./|\.\./|~/|file://)\S*"
     r"|(?:var|local|data|module|each|self|path|count|resource)\.[\w.\[\]\"-]+"
 )
+# Every QUOTED or UNQUOTED match holds one of these, on one line: only such
+# lines are searched with those (slow, backtracking) patterns.
+_HINT = re.compile(r"(?i:token|pass|secret|api_?key|access_key|private_key|pwd)|_KEY")
 PROVIDER_SECRETS = {"vault": ("token",), "consul": ("token",), "nomad": ("secret_id",)}
 
 
@@ -56,15 +59,29 @@ def literals(text: str) -> Iterator[tuple[int, str]]:
     """(line, what) for each secret-looking literal, one per line; never the secret."""
     seen: set[int] = set()
     hits = [(m.start(), what) for what, pattern in SHAPES for m in pattern.finditer(text)]
-    hits += [(m.start(1), f"a literal {m.group(1)} value") for m in QUOTED.finditer(text)
-             if not _not_secret(m.group(3))]
-    hits += [(m.start(1), f"a literal {m.group(1)} value") for m in UNQUOTED.finditer(text)
-             if not _not_secret(m.group(2))]
+    for start, end in _hinted_lines(text):
+        hits += [(m.start(1), f"a literal {m.group(1)} value")
+                 for m in QUOTED.finditer(text, start, end) if not _not_secret(m.group(3))]
+        hits += [(m.start(1), f"a literal {m.group(1)} value")
+                 for m in UNQUOTED.finditer(text, start, end) if not _not_secret(m.group(2))]
     for start, what in sorted(hits):
         line = text.count("\n", 0, start) + 1
         if line not in seen:
             seen.add(line)
             yield line, what
+
+
+def _hinted_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line with a hint. The patterns still see the whole
+    text, so their look-behinds read across the line's start as before."""
+    spans: list[tuple[int, int]] = []
+    for m in _HINT.finditer(text):
+        if spans and m.start() < spans[-1][1]:
+            continue
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        spans.append((start, len(text) if end < 0 else end))
+    return spans
 
 
 def _sources(env: Env) -> Iterator[tuple[Resource, str, str]]:

@@ -84,15 +84,17 @@ def mount_of(method: str, body: dict) -> str:
 
 
 def approle_role(env: Env, names: list[str], mount: str) -> Resource | None:
-    roles = env.resources("vault_approle_auth_backend_role")
-    for name in names:
-        for r in roles:
-            if (
-                str(r.value("role_name")) == name
-                and str(r.value("backend") or APPROLE).strip("/") == mount
-            ):
-                return r
-    return None
+    roles = env.memo("approle_roles", lambda: _approle_roles(env))
+    return next((roles[(name, mount)] for name in names if (name, mount) in roles), None)
+
+
+def _approle_roles(env: Env) -> dict[tuple[str, str], Resource]:
+    """AppRole roles by (role_name, mount path); the first of a pair wins."""
+    out: dict[tuple[str, str], Resource] = {}
+    for r in env.resources("vault_approle_auth_backend_role"):
+        key = (str(r.value("role_name")), str(r.value("backend") or APPROLE).strip("/"))
+        out.setdefault(key, r)
+    return out
 
 
 def _identity(env: Env, role: Resource) -> Identity:
