@@ -115,7 +115,9 @@ class RenderedText:
             return (f"{self._scope.node.path}: {self._attribute} changed after the construct "
                     "last rendered it and holds Terraform references; make the change "
                     "through the construct, before synth")
-        setattr(self._resource, self._attribute, text)
+        # The generated setter would type-check a str against its stub first,
+        # costing more than the round trip; this is the call it then makes.
+        jsii.set(self._resource, self._attribute, text)
         self._text = text
         return None
 

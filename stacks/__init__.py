@@ -46,9 +46,10 @@ def write_rendered(outdir: Path, stack) -> list[Path]:
     files = getattr(stack, "rendered", {})
     target = outdir / "stacks" / stack.node.id / "rendered"
     written = []
+    for directory in sorted({(target / name).parent for name in files}):
+        directory.mkdir(parents=True, exist_ok=True)
     for name, text in sorted(files.items()):
         path = target / name
-        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         if name.endswith(".sh"):
             path.chmod(0o755)

@@ -23,6 +23,8 @@ class AppRoleBackend(Construct):
             path=path,
             description="AppRole logins for agents (hashistack)",
         )
+        # The mount's reference, asked of Node once rather than once per role.
+        self.path_ref = self.resource.path
 
 
 class AppRole(Construct):
@@ -58,7 +60,7 @@ class AppRole(Construct):
         self.resource = ApproleAuthBackendRole(
             self,
             "role",
-            backend=backend.resource.path,
+            backend=backend.path_ref,
             role_name=role,
             token_policies=self.token_policies,
             token_ttl=None if token_period else seconds(token_ttl),

@@ -46,9 +46,9 @@ _NUMBER = re.compile(r"-?(0[xX][0-9a-fA-F]+|[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)
 
 
 _FAST = re.compile(
-    r'(?P<space>[ \t\r\n\ufeff]+)|(?P<punct>[{}\[\]=,])'
+    r'[ \t\r\ufeff]*(?:(?P<nl>\n)|(?P<punct>[{}\[\]=,])'
     r'|(?P<string>"(?:[^"\\\n$]|\$(?!\{))*")'
-    r"|(?P<ident>[^\W\d][\w\-.:]*)(?![\w\-.:])"
+    r"|(?P<ident>[^\W\d][\w\-.:]*))"
 )
 
 
@@ -66,26 +66,31 @@ class _Lexer:
     def tokens(self) -> list[tuple[str, Any, int]]:
         # The common tokens in one regex match each; numbers, escaped strings,
         # heredocs, comments and errors go through `_next`, character by character.
-        out, s, fast = [], self.s, _FAST.match
+        out: list[tuple[str, Any, int]] = []
+        append, s, fast = out.append, self.s, _FAST.match
+        i, line = self.i, self.line
         while True:
-            m = fast(s, self.i)
+            m = fast(s, i)
             if m is None:
+                self.i, self.line = i, line
                 tok = self._next()
-                out.append(tok)
+                append(tok)
                 if tok[0] == "EOF":
                     return out
+                i, line = self.i, self.line
                 continue
-            self.i, kind = m.end(), m.lastgroup
-            if kind == "space":
-                self.line += m.group().count("\n")
-            elif kind == "punct":
-                out.append((m.group(), m.group(), self.line))
+            i, kind = m.end(), m.lastgroup
+            if kind == "nl":
+                line += 1
+            elif kind == "ident":
+                word = m["ident"]
+                append(("BOOL", word == "true", line) if word in ("true", "false")
+                       else ("IDENT", word, line))
             elif kind == "string":
-                out.append(("STRING", m.group()[1:-1], self.line))
+                append(("STRING", m["string"][1:-1], line))
             else:
-                word = m.group()
-                out.append(("BOOL", word == "true", self.line) if word in ("true", "false")
-                           else ("IDENT", word, self.line))
+                c = m["punct"]
+                append((c, c, line))
 
     def _skip(self) -> None:
         s = self.s

@@ -88,6 +88,7 @@ class NomadWorkloadIdentity(Construct):
             description="Nomad workload identities (hashistack)",
         )
         self.accessor = self.backend.accessor
+        self._backend_path = self.backend.path  # one round trip to Node, not one per role
         self.policy = VaultPolicy(
             self,
             "policy",
@@ -128,7 +129,7 @@ class NomadWorkloadIdentity(Construct):
         return JwtAuthBackendRole(
             self,
             id,
-            backend=self.backend.path,
+            backend=self._backend_path,
             role_name=name,
             role_type="jwt",
             bound_audiences=[self.audience],
