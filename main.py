@@ -23,6 +23,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -97,21 +98,21 @@ def _synth(envs, outdir: Path, *, jobs: int | None = 1, progress: bool = False) 
     """Synthesize `envs` into `outdir` (one manifest, every stack); SynthError if any fails."""
     workers = min(jobs or os.cpu_count() or 1, len(envs))
     parts = outdir / ENVS_DIR
-    tasks = [(env, parts / env.name, progress) for env in envs]
+    outdirs = [parts / env.name for env in envs]
     if workers <= 1:
-        results = [_synth_environment(*task) for task in tasks]
+        results = [_synth_environment(e, o, progress) for e, o in zip(envs, outdirs, strict=True)]
     else:
         # fork is cheapest, but not once this process talks to a jsii runtime.
         method = "spawn" if "jsii" in sys.modules else "fork"
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-            results = list(pool.map(_synth_environment, *zip(*tasks)))
+            results = list(pool.map(_synth_environment, envs, outdirs, repeat(progress)))
     failed = [r for r in results if r.error]
     if failed:
         raise SynthError("\n".join(f"{r.environment}: {r.error}" for r in failed))
     for r in results:
         for warning in r.warnings:
             print(f"warning: {r.environment}: {warning}", file=sys.stderr)
-    _merge(outdir, [parts / env.name for env in envs])
+    _merge(outdir, outdirs)
     shutil.rmtree(parts)
     return results
 
