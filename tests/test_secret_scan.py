@@ -33,3 +33,26 @@ def whole_text(text):
 @given(st.lists(PIECES, max_size=40).map("".join))
 def test_line_hints_find_what_the_whole_text_search_finds(text):
     assert list(literals(text)) == whole_text(text)
+
+
+# The shapes as first written, look-behind first: the literal-first rewrite must
+# match exactly where these do.
+PLAIN_SHAPES = (
+    r"(?<![\w.])hv[sbr]\.[A-Za-z0-9_-]{24,}",
+    r"(?<![\w.])s\.[A-Za-z0-9]{24}(?![\w.])",
+    r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])",
+    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----",
+)
+SHAPE_PIECES = st.sampled_from([
+    "s.", "hvs.", "hvb.", "AKIA", "ASIA", "x", ".", "A", "B1", " ", "\n", "_",
+    "abcdefghijklmnopqrstuvwx", "ABCDEFGHIJKLMNOP", "0123", "-----BEGIN RSA PRIVATE KEY-----",
+])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(SHAPE_PIECES, max_size=12).map("".join))
+def test_literal_first_shapes_match_where_the_plain_ones_do(text):
+    import re
+
+    for plain, (_, fast) in zip(PLAIN_SHAPES, SHAPES, strict=True):
+        assert [m.span() for m in re.finditer(plain, text)] == [m.span() for m in fast.finditer(text)]

@@ -10,10 +10,12 @@ from hashistack.checks.model import ERROR, Hit, rule
 
 # Shapes: Vault's token prefixes (Vault tokens concept page: hvs./hvb./hvr.,
 # legacy s. + 24 base62), AWS access key ids (IAM identifiers page), PEM keys.
+# Each pattern starts with a literal and checks what precedes it after (`s(?<![\w.]s)`
+# is `(?<![\w.])s`), so the regex engine can skip ahead to that literal.
 SHAPES = (
-    ("a Vault token", re.compile(r"(?<![\w.])hv[sbr]\.[A-Za-z0-9_-]{24,}")),
-    ("a legacy Vault token", re.compile(r"(?<![\w.])s\.[A-Za-z0-9]{24}(?![\w.])")),
-    ("an AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")),
+    ("a Vault token", re.compile(r"h(?<![\w.]h)v[sbr]\.[A-Za-z0-9_-]{24,}")),
+    ("a legacy Vault token", re.compile(r"s(?<![\w.]s)\.[A-Za-z0-9]{24}(?![\w.])")),
+    ("an AWS access key id", re.compile(r"A(?<![A-Z0-9]A)(?:KIA|SIA)[A-Z0-9]{16}(?![A-Z0-9])")),
     ("a PEM private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
 )
 # Key names that say "secret": `token`, `DB_PASSWORD`, `client_secret`, `API_KEY`,
@@ -42,7 +44,8 @@ NOT_SECRET = re.compile(
 )
 # Every QUOTED or UNQUOTED match holds one of these, on one line: only such
 # lines are searched with those (slow, backtracking) patterns.
-_HINT = re.compile(r"(?i:token|pass|secret|api_?key|access_key|private_key|pwd)|_KEY")
+# (Searched in the lower-cased text, and `_KEY` as written.)
+_HINT = re.compile(r"token|pass|secret|api_?key|access_key|private_key|pwd")
 PROVIDER_SECRETS = {"vault": ("token",), "consul": ("token",), "nomad": ("secret_id",)}
 
 
@@ -74,12 +77,17 @@ def literals(text: str) -> Iterator[tuple[int, str]]:
 def _hinted_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of each line with a hint. The patterns still see the whole
     text, so their look-behinds read across the line's start as before."""
+    hints = [m.start() for m in _HINT.finditer(text.lower())]
+    at = text.find("_KEY")
+    while at >= 0:
+        hints.append(at)
+        at = text.find("_KEY", at + 1)
     spans: list[tuple[int, int]] = []
-    for m in _HINT.finditer(text):
-        if spans and m.start() < spans[-1][1]:
+    for hint in sorted(hints):
+        if spans and hint < spans[-1][1]:
             continue
-        start = text.rfind("\n", 0, m.start()) + 1
-        end = text.find("\n", m.end())
+        start = text.rfind("\n", 0, hint) + 1
+        end = text.find("\n", hint)
         spans.append((start, len(text) if end < 0 else end))
     return spans
 
