@@ -55,4 +55,5 @@ def test_literal_first_shapes_match_where_the_plain_ones_do(text):
     import re
 
     for plain, (_, fast) in zip(PLAIN_SHAPES, SHAPES, strict=True):
-        assert [m.span() for m in re.finditer(plain, text)] == [m.span() for m in fast.finditer(text)]
+        expected = [m.span() for m in re.finditer(plain, text)]
+        assert [m.span() for m in fast.finditer(text)] == expected
