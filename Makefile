@@ -11,7 +11,7 @@ export CHECKPOINT_DISABLE := 1
 PYTHON := .venv/bin/python
 PIPENV := python3 -m pipenv
 
-.PHONY: install synth test check lint clean
+.PHONY: install synth test check lint bench clean
 
 install: .venv/.synced node_modules/.synced
 
@@ -32,6 +32,10 @@ test: install
 
 check: synth
 	$(PYTHON) -m hashistack check cdktf.out
+
+# Library against raw cdktf at N = 5, 100, 500 apps (a few minutes); see BENCHMARKS.md.
+bench: install
+	$(PYTHON) benchmarks/synth_scale.py $(BENCH_ARGS)
 
 lint: install
 	$(PYTHON) -m ruff check .

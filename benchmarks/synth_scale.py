@@ -7,10 +7,11 @@ every fourth app calling the one before it through Connect), synthesizes them
 with `main.py` (the library's own path), replays the output through
 `raw_cdktf.py` (prebuilt provider classes, literal values), checks the two
 outputs are byte-identical, and reports wall time, CPU time of the whole
-process tree and its peak RSS. Then it times `python -m hashistack check` on
+process tree (Node runtimes included) and its peak RSS, each the median of
+--repeat runs taken in turn. Then it times `python -m hashistack check` on
 the largest output and the ACL engine's look-ups per second.
 
-    python benchmarks/synth_scale.py [--apps 5 100 500] [--jobs N] [--json]
+    python benchmarks/synth_scale.py [--apps 5 100 500] [--jobs N] [--repeat 3] [--json]
 
 The last line with --json is one JSON list, a row per N.
 """
@@ -22,6 +23,8 @@ import json
 import os
 import platform
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -151,23 +154,27 @@ def count_resources(outdir: Path) -> int:
     )
 
 
-def run_scale(apps: int, work: Path, jobs: int | None) -> tuple[dict, Path]:
+def run_scale(apps: int, work: Path, jobs: int | None, repeat: int) -> tuple[dict, Path]:
+    """Library and raw in turn, `repeat` times each (turns keep a drifting machine
+    fair to both); the median of each figure."""
     envs, lib_out, raw_out = work / f"env-{apps}", work / f"lib-{apps}", work / f"raw-{apps}"
     write_environments(envs, apps)
-    cmd = [PYTHON, "main.py"] + (["--jobs", str(jobs)] if jobs else [])
-    lib = measure(cmd, {"HASHISTACK_ENVIRONMENTS": str(envs), "CDKTF_OUTDIR": str(lib_out)})
-    raw = measure([PYTHON, "benchmarks/raw_cdktf.py", str(lib_out), str(raw_out)])
-    compare(lib_out, raw_out)
-    row = {
-        "apps": apps,
-        "resources": count_resources(lib_out),
-        "library_s": round(lib["wall"], 2),
-        "raw_s": round(raw["wall"], 2),
-        "library_cpu_s": round(lib["cpu"], 2),
-        "raw_cpu_s": round(raw["cpu"], 2),
-        "library_rss_mb": round(lib["rss_mb"], 1),
-        "raw_rss_mb": round(raw["rss_mb"], 1),
-    }
+    cmd = [PYTHON, "main.py", "--quiet"] + (["--jobs", str(jobs)] if jobs else [])
+    runs: dict[str, list[dict]] = {"library": [], "raw": []}
+    for _ in range(repeat):
+        shutil.rmtree(lib_out, ignore_errors=True)
+        shutil.rmtree(raw_out, ignore_errors=True)
+        runs["library"].append(
+            measure(cmd, {"HASHISTACK_ENVIRONMENTS": str(envs), "CDKTF_OUTDIR": str(lib_out)}))
+        runs["raw"].append(measure([PYTHON, "benchmarks/raw_cdktf.py", str(lib_out), str(raw_out)]))
+        compare(lib_out, raw_out)
+    row: dict = {"apps": apps, "resources": count_resources(lib_out)}
+    for who, measured in runs.items():
+        row[f"{who}_s"] = round(statistics.median(m["wall"] for m in measured), 2)
+    for who, measured in runs.items():
+        row[f"{who}_cpu_s"] = round(statistics.median(m["cpu"] for m in measured), 2)
+    for who, measured in runs.items():
+        row[f"{who}_rss_mb"] = round(statistics.median(m["rss_mb"] for m in measured), 1)
     return row, lib_out
 
 
@@ -213,6 +220,7 @@ def main() -> int:
     parser.add_argument("--apps", type=int, nargs="+", default=[5, 100, 500])
     parser.add_argument("--jobs", type=int, default=None, help="main.py --jobs (default: its own)")
     parser.add_argument("--json", action="store_true", help="end with one JSON list of the rows")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each, median reported")
     parser.add_argument("--keep", type=Path, help="keep the outputs here")
     args = parser.parse_args()
 
@@ -227,7 +235,7 @@ def main() -> int:
         print(header)
         largest = None
         for apps in args.apps:
-            row, out = run_scale(apps, work, args.jobs)
+            row, out = run_scale(apps, work, args.jobs, args.repeat)
             rows.append(row)
             largest = (row, out)
             print(f"{row['apps']:>5} {row['resources']:>9} {row['library_s']:>7.2f} "
@@ -236,7 +244,9 @@ def main() -> int:
                   f"{row['library_cpu_s'] / row['raw_cpu_s']:>5.2f} "
                   f"{row['library_rss_mb']:>7.1f} {row['raw_rss_mb']:>7.1f}", flush=True)
         row, out = largest
-        check = measure([PYTHON, "-m", "hashistack", "check", str(out)])
+        checks = [measure([PYTHON, "-m", "hashistack", "check", str(out)])
+                  for _ in range(args.repeat)]
+        check = {k: statistics.median(c[k] for c in checks) for k in ("wall", "cpu")}
         print(f"check on the N = {row['apps']} output: {check['wall']:.2f} s "
               f"(CPU {check['cpu']:.2f} s), {row['library_s'] / check['wall']:.1f}x faster "
               f"than its synth")

@@ -47,9 +47,16 @@ _NUMBER = re.compile(r"-?(0[xX][0-9a-fA-F]+|[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)
 
 _FAST = re.compile(
     r'[ \t\r\ufeff]*(?:(?P<nl>\n)|(?P<punct>[{}\[\]=,])'
-    r'|(?P<string>"(?:[^"\\\n$]|\$(?!\{))*")'
-    r"|(?P<ident>[^\W\d][\w\-.:]*))"
+    # A string without `${` whose escapes, if any, are \\ \" \n or \t.
+    r'|(?P<string>"(?:[^"\\\n$]|\\[\\"nt]|\$(?!\{))*")'
+    r"|(?P<ident>[^\W\d][\w\-.:]*)"
+    r"|(?P<int>-?[1-9][0-9]*|0)(?![0-9.eExX])"
+    # A `<<EOT` heredoc whose lines hold no \r (nor other odd blanks) and whose
+    # closing line is the anchor alone; `_heredoc` handles every other case.
+    r"|<<(?P<anchor>[A-Za-z_][A-Za-z0-9_]*)\n(?P<body>(?:[^\n\r\f\v\x1c-\x1f\x85]*\n)*?)"
+    r"[ \t]*(?P=anchor)\n)"
 )
+_SIMPLE_ESCAPE = re.compile(r"\\(.)")
 
 
 def _ident_char(c: str) -> bool:
@@ -87,7 +94,26 @@ class _Lexer:
                 append(("BOOL", word == "true", line) if word in ("true", "false")
                        else ("IDENT", word, line))
             elif kind == "string":
-                append(("STRING", m["string"][1:-1], line))
+                text = m["string"][1:-1]
+                if "\\" in text:
+                    text = _SIMPLE_ESCAPE.sub(lambda e: _ESCAPES[e[1]], text)
+                append(("STRING", text, line))
+            elif kind == "body":
+                body = m["body"]
+                if m["anchor"] in body or not body.isascii():
+                    # The anchor inside, or blanks `\s` knows beyond ASCII: let
+                    # the line-by-line reader decide where the heredoc ends.
+                    self.i, self.line = m.start("anchor") - 2, line
+                    tok = self._next()
+                    append(tok)
+                    i, line = self.i, self.line
+                    continue
+                append(("STRING", body, line))
+                line += body.count("\n") + 2
+            elif kind == "int":
+                number = Int(m["int"])
+                number.text = m["int"]
+                append(("NUMBER", number, line))
             else:
                 c = m["punct"]
                 append((c, c, line))
