@@ -1,4 +1,4 @@
-"""`python -m hashistack check CDKTF_OUT_DIR [--env NAME] [--format text|json]`.
+"""`python -m hashistack check CDKTF_OUT_DIR [--env NAME] [--format text|json] [--jobs N]`.
 
 Reads synthesized JSON only: no cdktf, jsii or Node, so it runs anywhere
 Python does (CI, a reviewer's laptop) in well under a second.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 
@@ -18,6 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("outdir", metavar="CDKTF_OUT_DIR")
     check.add_argument("--env", help="only this environment")
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                       help="environments checked at once (default: the number of CPUs)")
     return parser
 
 
@@ -30,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     except CheckInputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    report = run_checks(synth, rendered, env=args.env)
+    report = run_checks(synth, rendered, env=args.env, jobs=max(1, args.jobs))
     if args.env is not None and not report.environments:
         print(f"error: no environment {args.env!r} in {args.outdir}", file=sys.stderr)
         return 2

@@ -191,3 +191,19 @@ def test_consul_provider_without_scheme_is_plaintext(out):
     assert code == 1
     assert stdout.startswith("ERROR HS-TLS-001 prod-consul provider.consul[0]")
     assert "default scheme is http" in stdout.splitlines()[0]
+
+
+def test_environments_checked_in_parallel_report_as_one_at_a_time(out):
+    # Findings in every environment, so each worker has something to say.
+    for env in ("dev", "staging", "prod"):
+        edit(out, f"{env}-vault",
+             lambda d: d["provider"]["vault"][0].update(skip_tls_verify=True))
+        edit(out, f"{env}-vault", lambda d: policy(d, "app-myapp").update(
+            policy='path "secret/data/other" {\n  capabilities = ["read"]\n}\n'))
+    serial = run_cli(out, "--format", "json", "--jobs", "1")
+    parallel = run_cli(out, "--format", "json", "--jobs", "3")
+    assert serial[0] == parallel[0] == 1
+    assert serial[1] == parallel[1]
+    report = json.loads(serial[1])
+    assert report["summary"]["environments"] == ["dev", "prod", "staging"]
+    assert {f["environment"] for f in report["findings"]} == {"dev", "prod", "staging"}

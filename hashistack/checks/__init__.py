@@ -40,18 +40,44 @@ def check_environment(env: Env) -> tuple[list[Finding], list[Finding]]:
 
 
 def run_checks(synth: Mapping[str, dict], rendered: Mapping[str, Mapping[str, str]] | None = None,
-               *, env: str | None = None) -> Report:
-    """Run every rule over `{stack: cdk.tf.json dict}` and `{stack: {file: text}}`."""
+               *, env: str | None = None, jobs: int = 1) -> Report:
+    """Run every rule over `{stack: cdk.tf.json dict}` and `{stack: {file: text}}`.
+
+    Environments are independent: with `jobs` > 1 they are checked in that many
+    forked processes (where the platform forks; one at a time elsewhere).
+    """
+    envs = [e for e in group(synth, rendered) if env is None or e.name == env]
     report = Report()
-    for e in group(synth, rendered):
-        if env is not None and e.name != env:
-            continue
-        active, suppressed = check_environment(e)
+    for e, (active, suppressed) in zip(envs, _check_each(envs, jobs), strict=True):
         report.findings += active
         report.suppressed += suppressed
         report.environments.append(e.name)
         report.stacks += sorted(e.stacks)
     return report
+
+
+_FORKED: list[Env] = []  # what forked workers check, inherited rather than pickled
+
+
+def _check_each(envs: list[Env], jobs: int) -> list[tuple[list[Finding], list[Finding]]]:
+    import multiprocessing
+
+    workers = min(jobs, len(envs))
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [check_environment(e) for e in envs]
+    from concurrent.futures import ProcessPoolExecutor
+
+    _FORKED[:] = envs
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return list(pool.map(_check_forked, range(len(envs))))
+    finally:
+        _FORKED.clear()
+
+
+def _check_forked(index: int) -> tuple[list[Finding], list[Finding]]:
+    return check_environment(_FORKED[index])
 
 
 def load_synth(outdir: str | Path) -> tuple[dict[str, dict], dict[str, dict[str, str]]]:
