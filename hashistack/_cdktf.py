@@ -98,18 +98,27 @@ class RenderedText:
     """
 
     def __init__(self, scope: Construct, resource: Any, attribute: str,
-                 render: Callable[[], str], initial: str | None) -> None:
+                 render: Callable[[], str], initial: str | None,
+                 fingerprint: Callable[[], object] | None = None) -> None:
         self._scope, self._resource, self._attribute = scope, resource, attribute
         self._render, self._text = render, initial
+        # Cheaper than rendering, and equal whenever the rendering would be:
+        # a model that has not changed is not rendered again at synth.
+        self._fingerprint = fingerprint
+        self._rendered_from = fingerprint() if fingerprint and initial is not None else None
         _hooks(scope).texts.append(self)
 
     def sync(self, *, at_synth: bool = True) -> str | None:
         """Set the attribute to the current rendering; a problem, or None."""
+        model = self._fingerprint() if self._fingerprint else None
+        if model is not None and model == self._rendered_from:
+            return None
         try:
             text = self._render()
         except ValueError as err:  # a model not complete yet: synth says so
             return f"{self._scope.node.path}: {err}" if at_synth else None
         if text == self._text:
+            self._rendered_from = model
             return None
         if at_synth and self._text is not None and TOKEN in text + self._text:
             return (f"{self._scope.node.path}: {self._attribute} changed after the construct "
@@ -118,7 +127,7 @@ class RenderedText:
         # The generated setter would type-check a str against its stub first,
         # costing more than the round trip; this is the call it then makes.
         jsii.set(self._resource, self._attribute, text)
-        self._text = text
+        self._text, self._rendered_from = text, model
         return None
 
 

@@ -64,3 +64,12 @@ def test_a_late_change_to_text_with_references_is_refused(tmp_path):
     policy.document.add("secret/data/other", ["read"])
     with pytest.raises(Exception, match="lab/p: policy changed after .* Terraform references"):
         app.synth()
+
+
+def test_a_job_changed_in_place_after_construction_is_picked_up(tmp_path):
+    app, s = _stack(tmp_path)
+    task = Task(name="web", config={"image": "web:1"})
+    NomadJob(s, "web", job=Job(name="web", groups=[Group(name="web", tasks=[task])]))
+    task.config["image"] = "web:2"  # a dict inside the model, changed in place
+    app.synth()
+    assert '"web:2"' in _resource(tmp_path, "nomad_job")["jobspec"]

@@ -589,6 +589,7 @@ class PolicyDocument:
     def __init__(self, rules: Iterable[PathRule] = (), name: str | None = None) -> None:
         self.name = name
         self._rules: dict[str, PathRule] = {}
+        self.version = 0  # counts changes, so a renderer can tell it is up to date
         for rule in rules:
             self._put(rule)
 
@@ -601,6 +602,7 @@ class PolicyDocument:
             # Vault would accept both blocks, then refuse every request on the path.
             raise _fail(rule.path, "max_wrapping_ttl cannot be less than min_wrapping_ttl")
         self._rules[rule.path] = new
+        self.version += 1
 
     def add(self, path: str, capabilities: Iterable[str], **params: Any) -> PolicyDocument:
         """Grant `capabilities` on `path` (validated and linted); returns self for chaining."""

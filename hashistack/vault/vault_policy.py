@@ -25,7 +25,8 @@ class VaultPolicy(Construct):
         self.document = document if document is not None else PolicyDocument(name=name)
         text = rendered(self.document.to_hcl)
         self.resource = _VaultPolicyResource(self, "policy", name=name, policy=text or "")
-        self._text = RenderedText(self, self.resource, "policy", self.document.to_hcl, text)
+        self._text = RenderedText(self, self.resource, "policy", self.document.to_hcl, text,
+                                  fingerprint=self._version)
         add_validation(self, self._validate)
 
     @classmethod
@@ -39,6 +40,9 @@ class VaultPolicy(Construct):
         self.document.add(path, capabilities)
         self._text.sync(at_synth=False)
         return self
+
+    def _version(self) -> tuple[int, int]:
+        return id(self.document), self.document.version
 
     def _validate(self):
         if not self.document.rules:
