@@ -81,7 +81,9 @@ def _attr_lines(attrs: Mapping[str, Any], depth: int) -> list[str]:
 def _value(value: Any, depth: int) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return int.__repr__(value)  # what json.dumps writes for an int
+    if isinstance(value, float):
         return json.dumps(value)
     if isinstance(value, str):
         # Multi-line text ending in a newline reads best as a heredoc; the
@@ -105,8 +107,12 @@ def _key(key: str) -> str:
 
 
 def _quote(text: str) -> str:
-    # JSON string escaping is a subset of HCL's quoted-string escapes.
-    return json.dumps(text, ensure_ascii=False)
+    # JSON string escaping is a subset of HCL's quoted-string escapes. This is
+    # what json.dumps(text, ensure_ascii=False) calls, without building an encoder.
+    return _encode_string(text)
+
+
+_encode_string = json.encoder.encode_basestring
 
 
 def _heredoc(text: str) -> str:
