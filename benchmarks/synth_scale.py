@@ -243,6 +243,12 @@ def main() -> int:
                   f"{row['library_cpu_s']:>8.2f} {row['raw_cpu_s']:>8.2f} "
                   f"{row['library_cpu_s'] / row['raw_cpu_s']:>5.2f} "
                   f"{row['library_rss_mb']:>7.1f} {row['raw_rss_mb']:>7.1f}", flush=True)
+        for a, b in zip(rows, rows[1:], strict=False):
+            extra = b["apps"] - a["apps"]
+            per = {w: (b[f"{w}_s"] - a[f"{w}_s"]) / extra * 1000 for w in ("library", "raw")}
+            mem = (b["library_rss_mb"] - a["library_rss_mb"]) / extra
+            print(f"N = {a['apps']} -> {b['apps']}: {per['library']:.0f} ms per app "
+                  f"(raw {per['raw']:.0f} ms), {mem:.2f} MB per app")
         row, out = largest
         checks = [measure([PYTHON, "-m", "hashistack", "check", str(out)])
                   for _ in range(args.repeat)]
