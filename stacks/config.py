@@ -44,6 +44,16 @@ def _address(value: str) -> str:
     return value.rstrip("/")
 
 
+def _agent_address(value: str) -> str:
+    # What Nomad's consul.address takes: host:port, or a unix:// socket.
+    if value.startswith("unix:///"):
+        return value
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or "/" in value or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not host:port (like 127.0.0.1:8501) or unix:///path")
+    return value
+
+
 def _duration(value: str) -> str:
     seconds(value)
     return value
@@ -83,6 +93,7 @@ def _mount_path(value: str) -> str:
 
 
 Address = Annotated[str, AfterValidator(_address)]
+AgentAddress = Annotated[str, AfterValidator(_agent_address)]
 Duration = Annotated[str, AfterValidator(_duration)]
 Name = Annotated[str, AfterValidator(_name)]
 ServiceName = Annotated[str, AfterValidator(_service_name)]
@@ -224,6 +235,23 @@ class AgentTlsFiles(Model):
     key_file: str
 
 
+class NomadConsul(Model):
+    """The Consul agent each Nomad agent talks to: its own, on the same machine.
+
+    Nomad's docs (configuration/consul): "each Nomad agent talks to a unique
+    Consul agent. Nomad agents should be configured to talk to Consul agents
+    and not Consul servers", and not "via DNS such as consul.service.consul".
+    `consul.address` is where Terraform reaches the servers; this is not it.
+    """
+
+    # None: 127.0.0.1:8501 (Consul's HTTPS port) with TLS, 127.0.0.1:8500 without.
+    address: AgentAddress | None = None
+    # None: 127.0.0.1:8503 (Consul's grpc_tls_port) with TLS; without, Nomad's default.
+    grpc_address: AgentAddress | None = None
+    ssl: bool | None = None  # None: as consul.address (https: true)
+    ca_file: str | None = None  # None: consul.tls.ca_file, on the Nomad machines
+
+
 class Nomad(Model):
     address: Address = "http://127.0.0.1:4646"
     region: str = "global"
@@ -233,6 +261,7 @@ class Nomad(Model):
     namespaces: list[Name] = Field(default_factory=lambda: ["default"])
     tls: Tls = Tls()
     agent_tls: AgentTlsFiles | None = None
+    consul: NomadConsul = NomadConsul()
 
     @model_validator(mode="after")
     def _version(self) -> Nomad:
@@ -401,6 +430,18 @@ class Environment(Model):
             return self.nomad.integration
         wi = self.nomad_version >= Version(*WORKLOAD_IDENTITY_SINCE)
         return "workload-identity" if wi else "legacy"
+
+    @property
+    def nomad_consul(self) -> NomadConsul:
+        """nomad.consul with its defaults filled in: the local agent, TLS as Consul's."""
+        nc = self.nomad.consul
+        ssl = nc.ssl if nc.ssl is not None else self.consul.address.startswith("https://")
+        return NomadConsul(
+            address=nc.address or ("127.0.0.1:8501" if ssl else "127.0.0.1:8500"),
+            grpc_address=nc.grpc_address or ("127.0.0.1:8503" if ssl else None),
+            ssl=ssl,
+            ca_file=nc.ca_file or self.consul.tls.ca_file,
+        )
 
     @property
     def jwks_url(self) -> str:

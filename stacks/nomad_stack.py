@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_nomad.namespace import Namespace
 from cdktf_cdktf_provider_nomad.provider import NomadProvider
@@ -96,7 +94,7 @@ class NomadStack(TerraformStack):
             self._bootstrap(env)
 
     def _agents(self, env: Environment) -> None:
-        n, v, c = env.nomad, env.vault, env.consul
+        n, v = env.nomad, env.vault
         wi = env.integration == "workload-identity"
         vault_block = AgentVaultBlock(
             workflow="workload-identity" if wi else "token",
@@ -107,17 +105,17 @@ class NomadStack(TerraformStack):
             tls_server_name=v.tls.server_name,
             namespace=v.namespace,
         )
-        consul_url = urlsplit(c.address)
-        consul_tls = consul_url.scheme == "https"
+        # The local Consul agent, not the servers Terraform talks to.
+        local = env.nomad_consul
         identities = wi and env.consul_acl
         consul_block = AgentConsulBlock(
-            address=consul_url.netloc,
-            ssl=consul_tls,
-            ca_file=c.tls.ca_file,
+            address=local.address,
+            ssl=local.ssl,
+            ca_file=local.ca_file if local.ssl else None,
             # Envoy sidecars reach Consul over gRPC; with TLS that is the 8503
             # listener and needs the CA (hashicorp/nomad#15360).
-            grpc_address=f"{consul_url.hostname}:8503" if consul_tls else None,
-            grpc_ca_file=c.tls.ca_file if consul_tls else None,
+            grpc_address=local.grpc_address,
+            grpc_ca_file=local.ca_file if local.ssl and local.grpc_address else None,
             service_identity=CONSUL_IDENTITY if identities else None,
             task_identity=CONSUL_IDENTITY if identities else None,
         )

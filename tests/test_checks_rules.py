@@ -689,3 +689,34 @@ def test_resource_suppression_from_code():
     meta["hashistack_suppressions"] = [{"rule": "HS-VAULT-004", "reason": "reviewed in SEC-7"}]
     report = run_checks(synth, rendered)
     assert report.findings == [] and len(report.suppressed) == 1
+
+
+# HS-NOMAD-002 -------------------------------------------------------------------------------
+
+CLIENT_HCL = 'client {\n  enabled = true\n}\nconsul {\n  address = "%s"\n%s}\n'
+
+
+@pytest.mark.parametrize("address, grpc", [
+    ("consul:8501", ""),  # the provider's host: the servers
+    ("127.0.0.1:8501", '  grpc_address = "consul:8503"\n'),
+    ("consul.service.consul:8501", ""),  # through DNS
+])
+def test_nomad_agent_talks_to_the_consul_servers(address, grpc):
+    synth, rendered = base()
+    rendered["t-nomad"]["nomad-client.hcl"] = CLIENT_HCL % (address, grpc)
+    assert found(synth, rendered) == {("HS-NOMAD-002", "rendered/nomad-client.hcl")}
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:8501", "localhost:8500", "[::1]:8501",
+                                     "unix:///run/consul/consul.sock"])
+def test_nomad_agent_talks_to_its_local_agent(address):
+    synth, rendered = base()
+    rendered["t-nomad"]["nomad-client.hcl"] = CLIENT_HCL % (address, "")
+    assert found(synth, rendered) == set()
+
+
+def test_a_loopback_consul_provider_is_not_a_server_address():
+    synth, rendered = base(tier="dev")  # dev: one machine runs everything
+    synth["t-consul"]["provider"]["consul"][0]["address"] = "127.0.0.1:8500"
+    rendered["t-nomad"]["nomad-client.hcl"] = CLIENT_HCL % ("127.0.0.1:8500", "")
+    assert ("HS-NOMAD-002", "rendered/nomad-client.hcl") not in found(synth, rendered)

@@ -78,6 +78,10 @@ BAD = {
         'integration = "legacy"\n',
         "vault.cert_auth: the legacy flow needs ca_pem_file or ca_pem",
     ),
+    "nomad consul with scheme": ('[nomad.consul]\naddress = "https://127.0.0.1:8501"\n',
+                                 "nomad.consul.address"),
+    "nomad consul without port": ('[nomad.consul]\ngrpc_address = "127.0.0.1"\n',
+                                  "nomad.consul.grpc_address"),
     "short suppression reason": (
         '[[suppressions]]\nrule = "HS-VAULT-001"\nresource = "x"\nreason = "because"\n',
         "suppressions.0.reason",
@@ -174,3 +178,19 @@ def test_synth_keeps_terraform_working_files_and_state_lives_outside(tmp_path):
     path = stack["terraform"]["backend"]["local"]["path"]
     # Resolved from the stack's folder, the state file is in the project root.
     assert (out / path).resolve() == (tmp_path / "terraform.dev-vault.tfstate").resolve()
+
+
+def test_nomad_agents_talk_to_the_local_consul_agent():
+    staging = load(ENVS / "staging.toml")
+    local = staging.nomad_consul
+    assert (local.address, local.grpc_address, local.ssl) == ("127.0.0.1:8501",
+                                                               "127.0.0.1:8503", True)
+    assert local.ca_file == staging.consul.tls.ca_file
+    dev = load(ENVS / "dev.toml").nomad_consul
+    assert (dev.address, dev.grpc_address, dev.ssl) == ("127.0.0.1:8500", None, False)
+
+
+def test_nomad_consul_is_configurable(tmp_path):
+    path = tmp_path / "dev.toml"
+    path.write_text('[nomad.consul]\naddress = "unix:///run/consul/http.sock"\nssl = false\n')
+    assert load(path).nomad_consul.address == "unix:///run/consul/http.sock"

@@ -129,3 +129,16 @@ def test_backends_from_config(shipped):
     assert "access_token" not in consul
     s3 = stacks["prod-consul"]["terraform"]["backend"]["s3"]
     assert s3["key"] == "hashistack/prod-consul.tfstate" and s3["encrypt"] is True
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_nomad_agents_use_the_local_consul_agent_not_the_servers(shipped, env):
+    out, stacks = shipped
+    server = stacks[f"{env}-consul"]["provider"]["consul"][0]["address"]
+    for role in ("server", "client"):
+        text = (out / "stacks" / f"{env}-nomad" / "rendered" / f"nomad-{role}.hcl").read_text()
+        consul = hashicorp_hcl.parse(text)["consul"][0]
+        assert consul["address"] == "127.0.0.1:8501" and consul["ssl"] is True
+        assert server.split(":")[0] not in text
+    client = (out / "stacks" / f"{env}-nomad" / "rendered" / "nomad-client.hcl").read_text()
+    assert hashicorp_hcl.parse(client)["consul"][0]["grpc_address"] == "127.0.0.1:8503"
