@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from hashistack._validate import ENV_NAME_UPPER, MOUNT_PATH
-from hashistack.consul.connect_ca_config import ttl_problems
+from hashistack.consul.connect_ca_config import auth_file_problem, ttl_problems
 from hashistack.durations import seconds
 from hashistack.vault.pki_keys import check_key_bits
 from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integration
@@ -207,6 +207,13 @@ class Vault(Model):
     agent_approle: AgentAppRole = AgentAppRole()
 
 
+def _auth_files_dir(value: str) -> str:
+    problem = auth_file_problem("approle", f"{value.rstrip('/')}/role_id")
+    if problem:
+        raise ValueError(problem.replace("/role_id", "", 1))
+    return value.rstrip("/")
+
+
 class ConnectCa(Model):
     leaf_cert_ttl: Duration = "72h"
     intermediate_cert_ttl: Duration = "8760h"
@@ -217,6 +224,9 @@ class ConnectCa(Model):
     # AppRole: the Consul servers' addresses; their secret ID does not expire
     # (Consul logs in again whenever its token lapses), so bind it instead.
     bound_cidrs: list[str] = Field(default_factory=list)
+    # AppRole: where the Consul servers hold role_id and secret_id. Consul 1.22+
+    # reads them only under /run/secrets or /var/run/secrets (hashicorp/consul#23249).
+    auth_files_dir: Annotated[str, AfterValidator(_auth_files_dir)] = "/run/secrets/vault/consul-ca"
 
 
 class Consul(Model):

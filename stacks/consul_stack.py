@@ -20,11 +20,6 @@ from stacks import backends
 from stacks.config import Environment
 from stacks.vault_stack import jwks_ca_pem
 
-# Where Consul servers keep the AppRole credentials for the CA provider;
-# installed out of band, like every other credential.
-CA_ROLE_ID_FILE = "/etc/consul.d/vault-ca/role_id"
-CA_SECRET_ID_FILE = "/etc/consul.d/vault-ca/secret_id"
-
 
 class ConsulStack(TerraformStack):
     def __init__(self, scope: Construct, env: Environment, *, vault) -> None:
@@ -50,9 +45,10 @@ class ConsulStack(TerraformStack):
             "auth_method": VaultAuthMethod(
                 type="approle",
                 mount_path=vault.approle.path,
+                # Installed out of band on the Consul servers, like every credential.
                 params={
-                    "role_id_file_path": CA_ROLE_ID_FILE,
-                    "secret_id_file_path": CA_SECRET_ID_FILE,
+                    "role_id_file_path": f"{ca.auth_files_dir}/role_id",
+                    "secret_id_file_path": f"{ca.auth_files_dir}/secret_id",
                 },
             )
         }

@@ -27,7 +27,7 @@ JOBSPEC = """job "myapp" {
 """
 ACCESSOR = "${vault_jwt_auth_backend.jwt.accessor}"
 CA_CONFIG = ('{"Address": "https://vault:8200", "AuthMethod": {"Type": "approle", '
-             '"MountPath": "approle", "Params": {"role_id_file_path": "/r"}}, '
+             '"MountPath": "approle", "Params": {"role_id_file_path": "/run/secrets/ca/r"}}, '
              '"RootPKIPath": "connect-root", "IntermediatePKIPath": "connect-intermediate", '
              '"LeafCertTTL": "24h", "IntermediateCertTTL": "2160h"}')
 SERVER_HCL = 'server {\n  enabled = true\n}\nvault {\n  enabled = true\n%s}\n'
@@ -466,6 +466,15 @@ def test_ca_ttls():
     synth, rendered = base()
     _ca(synth)["config_json"] = CA_CONFIG.replace('"24h"', '"30m"')
     assert found(synth, rendered) == {("HS-CONSUL-001", "consul_certificate_authority.ca")}
+
+
+def test_ca_login_files_outside_consuls_directories():
+    synth, rendered = base()
+    _ca(synth)["config_json"] = CA_CONFIG.replace("/run/secrets/ca/r", "/etc/consul.d/r")
+    report = run_checks(synth, rendered)
+    [f] = report.findings
+    assert f.rule == "HS-CONSUL-001" and "AuthMethod.Params.role_id_file_path" in f.message
+    assert "hashicorp/consul#23249" in f.message
 
 
 def test_ca_policy_beyond_documented():

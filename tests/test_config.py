@@ -82,6 +82,8 @@ BAD = {
                                  "nomad.consul.address"),
     "nomad consul without port": ('[nomad.consul]\ngrpc_address = "127.0.0.1"\n',
                                   "nomad.consul.grpc_address"),
+    "ca files outside consul's dirs": ('[consul.connect_ca]\nauth_files_dir = "/etc/consul.d"\n',
+                                       "consul.connect_ca.auth_files_dir"),
     "short suppression reason": (
         '[[suppressions]]\nrule = "HS-VAULT-001"\nresource = "x"\nreason = "because"\n',
         "suppressions.0.reason",

@@ -38,7 +38,8 @@ class Pki:  # what ConnectCa reads from a PkiHierarchy, without the Vault provid
 APPROLE = VaultAuthMethod(
     type="approle",
     mount_path="approle",
-    params={"role_id_file_path": "/r", "secret_id_file_path": "/s"},
+    params={"role_id_file_path": "/run/secrets/vault/ca/role_id",
+            "secret_id_file_path": "/run/secrets/vault/ca/secret_id"},
 )
 
 
@@ -76,7 +77,8 @@ def test_connect_ca_config_json_wired_from_pki():
         "AuthMethod": {
             "Type": "approle",
             "MountPath": "approle",
-            "Params": {"role_id_file_path": "/r", "secret_id_file_path": "/s"},
+            "Params": {"role_id_file_path": "/run/secrets/vault/ca/role_id",
+                       "secret_id_file_path": "/run/secrets/vault/ca/secret_id"},
         },
     }
 
@@ -206,3 +208,28 @@ def test_intentions_default_deny_then_explicit_allows():
     )
     with pytest.raises(ValueError, match="wildcard"):
         ServiceIntentions(s, "any", destination="myapp", allow_from=["*"])
+
+
+@pytest.mark.parametrize("path", [
+    "/etc/consul.d/vault-ca/role_id",  # the old default
+    "/run/secrets",  # the directory itself, not a file in it
+    "/run/secrets/../../etc/passwd",  # cleaned first, as Consul does
+    "run/secrets/vault/role_id",  # relative
+])
+def test_approle_files_outside_consuls_allowed_directories_are_refused(path):
+    with pytest.raises(ValueError, match=r"role_id_file_path: .*hashicorp/consul#23249|absolute"):
+        VaultAuthMethod(type="approle", mount_path="approle",
+                        params={"role_id_file_path": path})
+
+
+@pytest.mark.parametrize("path", ["/var/run/secrets/vault/role_id", "/run/secrets/ca/role_id",
+                                  "/run/secrets/vault/consul-ca/role_id"])
+def test_approle_files_inside_consuls_allowed_directories(path):
+    VaultAuthMethod(type="approle", mount_path="approle", params={"role_id_file_path": path})
+
+
+def test_jwt_token_file_may_be_the_service_account_token():
+    VaultAuthMethod(type="jwt", mount_path="jwt", params={
+        "path": "/var/run/secrets/kubernetes.io/serviceaccount/token", "role": "ca"})
+    with pytest.raises(ValueError, match="Params.path"):
+        VaultAuthMethod(type="jwt", mount_path="jwt", params={"path": "/etc/jwt", "role": "ca"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,37 @@ from hashistack.durations import format_hours, seconds
 HOUR = 3600
 MAX_LEAF = 365 * 24 * HOUR
 AUTH_METHOD_TYPES = ("approle", "aws", "azure", "gcp", "jwt", "kubernetes")
+
+# Since hashicorp/consul#23249 (a fix for arbitrary file reads, in 1.22.x by
+# #23261), Consul reads the Vault CA provider's credential files only inside
+# these directories (agent/connect/ca/provider_vault_auth_approle.go and
+# provider_vault_auth_jwt.go, `allowedDirs`), through os.OpenRoot.
+SECRETS_DIRS = ("/var/run/secrets/vault", "/run/secrets/vault", "/var/run/secrets", "/run/secrets")
+AUTH_FILE_DIRS: dict[str, tuple[str, ...]] = {
+    "approle": SECRETS_DIRS,
+    "jwt": ("/var/run/secrets/kubernetes.io/serviceaccount", *SECRETS_DIRS),
+}
+AUTH_FILE_PARAMS = {"approle": ("role_id_file_path", "secret_id_file_path"), "jwt": ("path",)}
+
+
+def auth_file_problem(method: str, path: str) -> str | None:
+    """Why Consul would refuse to read this credential file, or None.
+
+    As Consul decides: the cleaned path must lie inside an allowed directory,
+    not be the directory itself (filepath.Clean, filepath.Rel).
+    """
+    allowed = AUTH_FILE_DIRS.get(method)
+    if allowed is None:
+        return None
+    if not isinstance(path, str) or not path.startswith("/"):
+        return f"{path!r} is not an absolute path"
+    clean = posixpath.normpath(path)
+    for directory in allowed:
+        rel = posixpath.relpath(clean, directory)
+        if not rel.startswith("..") and rel != ".":
+            return None
+    return (f"{path} is outside the directories Consul reads Vault credentials from "
+            f"({', '.join(allowed)}; hashicorp/consul#23249, Consul 1.22 and later)")
 KEY_BITS = {"ec": (224, 256, 384, 521), "rsa": (2048, 4096)}
 
 
@@ -71,6 +103,11 @@ class VaultAuthMethod:
             raise ValueError(
                 f"AuthMethod.Type {self.type!r}: Consul supports {', '.join(AUTH_METHOD_TYPES)}"
             )
+        for key in AUTH_FILE_PARAMS.get(self.type, ()):
+            value = self.params.get(key)
+            problem = None if value is None else auth_file_problem(self.type, value)
+            if problem:
+                raise ValueError(f"AuthMethod.Params.{key}: {problem}")
 
     def to_json(self) -> dict[str, Any]:
         return {"Type": self.type, "MountPath": self.mount_path, "Params": dict(self.params)}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from hashistack.checks.env import Env, Resource
 from hashistack.checks.model import ERROR, WARNING, Hit, rule
-from hashistack.consul.connect_ca_config import ttl_problems
+from hashistack.consul.connect_ca_config import AUTH_FILE_PARAMS, auth_file_problem, ttl_problems
 from hashistack.names import CONNECT_CA_ROLE as CA_ROLE
 from hashistack.vault.presets import connect_ca_excess
 
@@ -37,14 +37,18 @@ def vault_cas(env: Env) -> Iterator[tuple[Resource, dict]]:
 @rule(
     "HS-CONSUL-001",
     ERROR,
-    "Connect CA TTLs or key Consul refuses",
+    "Connect CA settings Consul refuses",
     explanation=(
         "Consul validates the CA config before using it (hashicorp/consul "
         "agent/structs/connect_ca.go CommonCAProviderConfig.Validate): RootCertTTL >= "
         "IntermediateCertTTL, 1h <= LeafCertTTL <= 8760h, IntermediateCertTTL >= 3h and "
-        ">= 3 x LeafCertTTL, and the key type/bits pairs."
+        ">= 3 x LeafCertTTL, and the key type/bits pairs. Since Consul 1.22.x "
+        "(hashicorp/consul#23249) the Vault login's credential files (AppRole "
+        "role_id_file_path/secret_id_file_path, JWT path) are read only under "
+        "/run/secrets or /var/run/secrets; elsewhere the CA cannot log in."
     ),
-    fix="Adjust [consul.connect_ca] in the environment file.",
+    fix="Adjust [consul.connect_ca] in the environment file (auth_files_dir for the "
+        "AppRole files).",
 )
 def ca_ttls(env: Env) -> Iterator[Hit]:
     for res, config in vault_cas(env):
@@ -60,6 +64,14 @@ def ca_ttls(env: Env) -> Iterator[Hit]:
             )
         except ValueError as err:
             problems = [str(err)]
+        method = config.get("AuthMethod")
+        if isinstance(method, dict) and isinstance(method.get("Params"), dict):
+            kind = str(method.get("Type"))
+            for key in AUTH_FILE_PARAMS.get(kind, ()):
+                value = method["Params"].get(key)
+                problem = auth_file_problem(kind, value) if isinstance(value, str) else None
+                if problem:
+                    problems.append(f"AuthMethod.Params.{key}: {problem}")
         for p in problems:
             yield Hit(res, p)
 
