@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -114,7 +115,22 @@ def _synth(envs, outdir: Path, *, jobs: int | None = 1, progress: bool = False) 
             print(f"warning: {r.environment}: {warning}", file=sys.stderr)
     _merge(outdir, outdirs)
     shutil.rmtree(parts)
+    _format_hcl(outdir)
     return results
+
+
+def _format_hcl(outdir: Path) -> None:
+    """`cdktf synth --hcl` writes valid HCL that is not `terraform fmt`'s layout
+    (`"${x}"` for `x`, no blank lines between blocks): format it when Terraform is here."""
+    hcl = sorted(outdir.glob("stacks/*/cdk.tf"))
+    terraform = shutil.which("terraform")
+    if not hcl or terraform is None:
+        return
+    done = subprocess.run([terraform, "fmt", "-list=false", *map(str, hcl)],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "CHECKPOINT_DISABLE": "1"})
+    if done.returncode != 0:
+        raise SynthError(f"terraform fmt refused the HCL output: {done.stderr.strip()}")
 
 
 def _synth_environment(env, outdir: Path, progress: bool) -> Result:
@@ -135,7 +151,11 @@ def _synth_environment(env, outdir: Path, progress: bool) -> Result:
         app.synth()
         for stack in stacks:
             write_rendered(outdir, stack)
-        synth, rendered = load_synth(outdir)
+        if any(outdir.glob("stacks/*/cdk.tf.json")):
+            synth, rendered = load_synth(outdir)
+        else:  # `cdktf synth --hcl` wrote HCL: the checks read the stacks' JSON from cdktf
+            synth = {s.node.id: s.to_terraform() for s in stacks}
+            rendered = {s.node.id: dict(getattr(s, "rendered", {})) for s in stacks}
         report = run_checks(synth, rendered)
     except Exception as err:  # noqa: BLE001 - one message, no traceback, for any failure
         result.error = _message(err)

@@ -9,11 +9,12 @@ changes, not a `Lazy` value that Node calls back for at every resolve.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import jsii
-from cdktf import TerraformStack
+from cdktf import Fn, TerraformStack
 from constructs import Construct, IValidation
 
 TOKEN = "${TfToken["  # how a cdktf token looks inside a Python string
@@ -129,6 +130,25 @@ class RenderedText:
         jsii.set(self._resource, self._attribute, text)
         self._text, self._rendered_from = text, model
         return None
+
+
+def json_value(value: Any) -> str:
+    """A JSON-valued attribute (`config_json`). Literal values: a JSON string.
+    With Terraform references inside: `jsonencode(...)`, so Terraform escapes
+    what they resolve to (a PEM file's newlines, quotes) and `cdktf synth --hcl`
+    writes a valid expression, not a JSON string with references spliced in."""
+    text = json.dumps(value, sort_keys=True)
+    if TOKEN not in text:
+        return text
+    return Fn.jsonencode(_sorted(value))
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [_sorted(v) for v in value]
+    return value
 
 
 def rendered(render: Callable[[], str]) -> str | None:

@@ -468,6 +468,16 @@ def test_ca_ttls():
     assert found(synth, rendered) == {("HS-CONSUL-001", "consul_certificate_authority.ca")}
 
 
+def test_ca_config_written_as_jsonencode_is_checked_too():
+    synth, rendered = base()
+    _ca(synth)["config_json"] = (
+        '${jsonencode({"Address" = "https://vault:8200", "LeafCertTTL" = "30m", '
+        '"IntermediateCertTTL" = "2160h", "RootPKIPath" = "connect-root", '
+        '"IntermediatePKIPath" = "connect-intermediate", '
+        '"Token" = data.terraform_remote_state.v.outputs.ca_token})}')
+    assert found(synth, rendered) == {("HS-CONSUL-001", "consul_certificate_authority.ca")}
+
+
 def test_ca_login_files_outside_consuls_directories():
     synth, rendered = base()
     _ca(synth)["config_json"] = CA_CONFIG.replace("/run/secrets/ca/r", "/etc/consul.d/r")

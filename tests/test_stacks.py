@@ -8,6 +8,7 @@ import re
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from hashistack.checks.jsonattr import json_attribute
 from hashistack.vault.policy import PolicyDocument
 from tests import hashicorp_hcl
 from tests.synth_json import by, policies, resources
@@ -51,7 +52,7 @@ def test_providers_take_tokens_from_the_environment(shipped, name):
     assert not re.search(r"\b(hv[sbr]\.[A-Za-z0-9_-]{20,}|s\.[A-Za-z0-9]{24})\b", text)
     assert "PRIVATE KEY" not in text
     for ca in resources(stack, "consul_certificate_authority").values():
-        token = json.loads(ca["config_json"]).get("Token")
+        token = json_attribute(ca["config_json"]).get("Token")
         # Only ever a reference Terraform fills in from the Vault stack's state.
         assert token is None or token.startswith("${data.terraform_remote_state.")
 

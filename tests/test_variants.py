@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from hashistack.checks.jsonattr import json_attribute
 from stacks.config import ConfigError, load
 from tests.conftest import synth_environments
 from tests.synth_json import by, resources
@@ -49,9 +50,12 @@ def test_connect_ca_with_a_periodic_token_reference(token_env):
     [token] = resources(vault, "vault_token").values()
     assert token["policies"] == ["consul-connect-ca"] and token["renewable"] is True
     [ca] = resources(consul, "consul_certificate_authority").values()
-    config = ca["config_json"]
-    # Terraform fills the token in from the Vault stack's state at deploy time.
-    assert "${data.terraform_remote_state" in config and "AuthMethod" not in config
+    config = json_attribute(ca["config_json"])
+    # Terraform fills the token in from the Vault stack's state at deploy time,
+    # inside jsonencode() so that whatever it holds is escaped as JSON.
+    assert ca["config_json"].startswith("${jsonencode(")
+    assert config["Token"].startswith("${data.terraform_remote_state")
+    assert "AuthMethod" not in config
     assert not resources(vault, "vault_approle_auth_backend_role").get("approle-connect-ca")
 
 

@@ -86,6 +86,10 @@ def load_synth(outdir: str | Path) -> tuple[dict[str, dict], dict[str, dict[str,
     if not root.is_dir():
         raise CheckInputError(f"{root}: not a directory (run `make synth` first)")
     stack_files = _stack_files(root)
+    hcl = [p for p in stack_files.values() if p.suffix == ".tf"]
+    if hcl:
+        raise CheckInputError(f"{hcl[0]}: synthesized as HCL (cdktf synth --hcl); the checks "
+                              "read cdk.tf.json: synthesize without --hcl to check")
     if not stack_files:
         raise CheckInputError(f"{root}: no stacks/*/cdk.tf.json (is this a cdktf output dir?)")
     synth, rendered = {}, {}

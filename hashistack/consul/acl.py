@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from cdktf_cdktf_provider_consul.acl_auth_method import AclAuthMethod
@@ -11,7 +10,7 @@ from cdktf_cdktf_provider_consul.acl_policy import AclPolicy
 from cdktf_cdktf_provider_consul.acl_role import AclRole
 from constructs import Construct
 
-from hashistack._cdktf import ConstructError
+from hashistack._cdktf import ConstructError, json_value
 from hashistack.consul import acl_rules
 
 
@@ -84,7 +83,7 @@ class NomadWorkloadAuth(Construct):
             type="jwt",
             display_name="Nomad workloads",
             description="Nomad workload identities (hashistack)",
-            config_json=json.dumps(config, sort_keys=True),
+            config_json=json_value(config),
         )
         self.name = name
         AclBindingRule(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from cdktf_cdktf_provider_consul.certificate_authority import CertificateAuthority
 from constructs import Construct
 
-from hashistack._cdktf import ConstructError
+from hashistack._cdktf import ConstructError, json_value
 from hashistack.consul.connect_ca_config import VaultAuthMethod, VaultCaConfig
 
 
@@ -63,7 +61,7 @@ class ConnectCa(Construct):
             self,
             "ca",
             connect_provider="vault",
-            config_json=json.dumps(self.config.to_json(), sort_keys=True),
+            config_json=json_value(self.config.to_json()),
         )
         if prevent_destroy:
             self.resource.add_override("lifecycle.prevent_destroy", True)

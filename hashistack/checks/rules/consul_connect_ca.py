@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from hashistack.checks.env import Env, Resource
+from hashistack.checks.jsonattr import json_attribute
 from hashistack.checks.model import ERROR, WARNING, Hit, rule
 from hashistack.consul.connect_ca_config import AUTH_FILE_PARAMS, auth_file_problem, ttl_problems
 from hashistack.names import CONNECT_CA_ROLE as CA_ROLE
@@ -26,10 +26,7 @@ def vault_cas(env: Env) -> Iterator[tuple[Resource, dict]]:
         if res.get("connect_provider") != "vault":
             continue
         raw = res.get("config_json")
-        try:
-            config = json.loads(raw) if isinstance(raw, str) else dict(res.get("config") or {})
-        except ValueError:
-            continue
+        config = json_attribute(raw) if isinstance(raw, str) else dict(res.get("config") or {})
         if isinstance(config, dict):
             yield res, config
 

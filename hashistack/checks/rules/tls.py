@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from hashistack.checks.env import Env, Resource, blocks
+from hashistack.checks.jsonattr import json_attribute
 from hashistack.checks.model import ERROR, WARNING, Hit, rule
 from hashistack.checks.rules.consul_connect_ca import vault_cas
 from hashistack.vault.policy import INTERPOLATION
@@ -69,10 +69,7 @@ def _problems(env: Env) -> Iterator[tuple[Resource, str]]:
         if _http(res.get("jwks_url")):
             yield res, f"JWT auth jwks_url {res.get('jwks_url')} is plaintext http"
     for res in env.resources("consul_acl_auth_method"):
-        try:
-            config = json.loads(res.get("config_json") or "{}")
-        except ValueError:
-            continue
+        config = json_attribute(res.get("config_json") or "{}")
         if isinstance(config, dict) and _http(config.get("JWKSURL")):
             yield res, f"Consul auth method JWKSURL {config['JWKSURL']} is plaintext http"
     for where, doc in env.rendered_hcl:
