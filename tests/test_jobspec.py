@@ -145,7 +145,7 @@ def expose_job() -> Job:
         connect=Connect(),
         checks=[
             Check(expose=True, name="api-health", timeout="3s"),
-            Check(type="grpc", expose=True, name="api-grpc"),
+            Check(type="grpc", expose=True, name="api-grpc", path="/grpc.health.v1.Health/Check"),
             Check(type="tcp", name="alive"),
         ],
     )
@@ -164,7 +164,7 @@ def test_expose_check_and_numeric_port_parse_with_hashicorp_hcl2_and_pyhcl():
     assert service["port"] == "9001"
     http, grpc, tcp = service["check"]
     assert http["expose"] is True and http["type"] == "http" and http["path"] == "/health"
-    assert grpc["expose"] is True and grpc["type"] == "grpc" and "path" not in grpc
+    assert grpc["expose"] is True and grpc["path"] == "/grpc.health.v1.Health/Check"
     assert "expose" not in tcp
     assert service["connect"][0]["sidecar_service"][0]["proxy"] == [{}]
     body = hcl.loads(text)["job"]["expose-check-example"]["group"]["api"]
@@ -341,3 +341,14 @@ def test_to_hcl_requires_groups_and_a_vault_block_for_secret_reads():
 def test_read_jobspec_needs_exactly_one_job():
     with pytest.raises(ValueError, match="exactly one job"):
         read_jobspec('variable "x" {}\n')
+
+
+def test_an_exposed_grpc_check_needs_its_path_and_writes_it():
+    # Nomad's checkIsExposable: grpc and http checks qualify only with a path
+    # starting with '/'; without one the check is silently not exposed.
+    with pytest.raises(ValueError, match="Check.path must start with '/' for an exposed grpc"):
+        Check(type="grpc", expose=True)
+    check = Check(type="grpc", expose=True, path="/grpc.health.v1.Health/Check")
+    assert check.block().attrs["path"] == "/grpc.health.v1.Health/Check"
+    assert Check(type="grpc").block().attrs["path"] is None  # not exposed: no path
+    assert Check().path == "/health"  # http keeps its default

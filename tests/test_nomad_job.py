@@ -121,3 +121,32 @@ def test_jobspec_is_escaped_for_terraform():
     NomadJob(s, "myapp", job=j)
     spec = next(iter(resources(json.loads(Testing.synth(s)), "nomad_job").values()))["jobspec"]
     assert '"$${NOMAD_ALLOC_DIR}/data"' in spec and '"%%{x}"' in spec
+
+
+def test_a_hand_written_template_with_a_role_is_left_to_the_json_rules(tmp_path):
+    """No use_secret: the job's login is not the construct's to know, so synth does
+    not claim "policies (none)"; HS-VAULT-001 proves it from the synthesized role."""
+    from hashistack.nomad.jobspec import Template, VaultBlock
+
+    app = App(outdir=str(tmp_path))
+    s, kv, policy = make(app)
+    policy.add("database/creds/api", "read")
+    wi_role(s, policy, job="api")
+    task = Task(name="api", config={"image": "x"}, vault=VaultBlock(role="app-myapp"),
+                templates=[Template(
+                    data='{{ with secret "database/creds/api" }}{{ .Data.username }}{{ end }}',
+                    destination="secrets/db.env")])
+    NomadJob(s, "api", job=Job(name="api", groups=[Group(name="api", tasks=[task])]))
+    app.synth()  # no "policies (none)" error
+
+
+def test_job_roles_map_the_group_claim_too():
+    s, kv, policy = make()
+    role = wi_role(s, policy)
+    out = json.loads(Testing.synth(s))
+    [jwt_role] = [r for r in resources(out, "vault_jwt_auth_backend_role").values()
+                  if r["role_name"] == "app-myapp"]
+    # terraform-vault-nomad-setup maps namespace, job, group and task.
+    assert set(jwt_role["claim_mappings"]) == {
+        "nomad_namespace", "nomad_job_id", "nomad_group", "nomad_task"}
+    assert role.identity("web", "g").alias_metadata["nomad_group"] == "g"

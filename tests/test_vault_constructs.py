@@ -287,3 +287,24 @@ def test_approle_and_audit():
         )
     with pytest.raises(ValueError, match="socket audit needs socket_address"):
         AuditDevice(s, "a2", type="socket")
+
+
+@pytest.mark.parametrize("path", ["/secret/", "secret/", "se cret", "", "a//b"])
+def test_kv_refuses_a_path_that_is_not_a_mount(path):
+    with pytest.raises(ValueError, match="test/kv: path .* is not a mount path"):
+        KvV2(stack(), "kv", path=path)
+
+
+@pytest.mark.parametrize("url", [None, "nomad:4646", "ftp://nomad/jwks", "https://"])
+def test_workload_identity_needs_a_jwks_url(url):
+    with pytest.raises(ValueError, match="test/wi: jwks_url .* is not a URL"):
+        NomadWorkloadIdentity(stack(), "wi", jwks_url=url)
+
+
+def test_a_second_role_of_the_same_name_is_refused_by_name():
+    s = stack()
+    wi = NomadWorkloadIdentity(s, "wi", jwks_url="https://nomad:4646/.well-known/jwks.json")
+    policy = VaultPolicy(s, "p", name="app")
+    wi.add_job_role("app", job="a", policies=[policy])
+    with pytest.raises(ValueError, match="test/wi: role 'app' is already defined"):
+        wi.add_job_role("app", job="b", policies=[policy])

@@ -261,7 +261,7 @@ class Check:
     """
 
     type: str = "http"
-    path: str = "/health"
+    path: str | None = None  # http: "/health" when not given
     interval: str = "10s"
     timeout: str = "2s"
     name: str | None = None
@@ -270,9 +270,17 @@ class Check:
     def __post_init__(self) -> None:
         if self.type not in ("http", "tcp", "grpc"):
             raise ValueError(f"Check.type must be http, tcp or grpc, got {self.type!r}")
+        if self.type == "http" and self.path is None:
+            object.__setattr__(self, "path", "/health")
         path_ok = isinstance(self.path, str) and self.path.startswith("/")
         if self.type == "http" and not path_ok:
             raise ValueError(f"Check.path must start with '/' for http checks, got {self.path!r}")
+        # Nomad exposes only checks whose path starts with '/' (checkIsExposable in
+        # nomad/job_endpoint_hook_expose_check.go); a grpc check without one is
+        # silently not exposed, and the proxy never answers it.
+        if self.expose and self.type == "grpc" and not path_ok:
+            raise ValueError("Check.path must start with '/' for an exposed grpc check "
+                             f"(e.g. '/grpc.health.v1.Health/Check'), got {self.path!r}")
         valid.duration(self.interval, "Check.interval")
         valid.duration(self.timeout, "Check.timeout")
         if self.name is not None:
@@ -289,7 +297,8 @@ class Check:
             "check",
             name=self.name,
             type=self.type,
-            path=self.path if self.type == "http" else None,
+            path=self.path if self.type == "http" or (self.expose and self.type == "grpc")
+            else None,
             expose=self.expose,
             interval=self.interval,
             timeout=self.timeout,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from cdktf_cdktf_provider_vault.jwt_auth_backend import JwtAuthBackend
 from cdktf_cdktf_provider_vault.jwt_auth_backend_role import JwtAuthBackendRole
@@ -19,9 +20,12 @@ from hashistack.vault.vault_policy import VaultPolicy
 # The alias name is the job ID: Vault Enterprise bills per alias, and the
 # nomad-setup module says to use the job ID for that reason.
 USER_CLAIM = "/nomad_job_id"
+# As hashicorp-modules/terraform-vault-nomad-setup maps them (namespace, job,
+# group, task), so policies may template on any of the four.
 CLAIM_MAPPINGS = {
     "nomad_namespace": "nomad_namespace",
     "nomad_job_id": "nomad_job_id",
+    "nomad_group": "nomad_group",
     "nomad_task": "nomad_task",
 }
 
@@ -36,12 +40,14 @@ class JobRole:
     policies: list[VaultPolicy]
     resource: JwtAuthBackendRole
 
-    def identity(self, task: str):
-        """The alias Vault makes when `task` of this job logs in with this role,
-        for rendering templated policies (see USER_CLAIM and CLAIM_MAPPINGS)."""
+    def identity(self, task: str, group: str | None = None):
+        """The alias Vault makes when `task` (of `group`) of this job logs in with this
+        role, for rendering templated policies (see USER_CLAIM and CLAIM_MAPPINGS)."""
         from hashistack.vault.acl import Identity
 
         claims = {"nomad_namespace": self.namespace, "nomad_job_id": self.job, "nomad_task": task}
+        if group is not None:
+            claims["nomad_group"] = group
         return Identity(
             alias_name=claims[USER_CLAIM.lstrip("/")],
             alias_metadata={CLAIM_MAPPINGS[c]: v for c, v in claims.items()},
@@ -71,6 +77,10 @@ class NomadWorkloadIdentity(Construct):
         jwks_ca_pem: str | None = None,
     ) -> None:
         super().__init__(scope, id)
+        url = urlsplit(jwks_url) if isinstance(jwks_url, str) else None
+        if url is None or url.scheme not in ("http", "https") or not url.hostname:
+            raise ConstructError(self, f"jwks_url {jwks_url!r} is not a URL like "
+                                       "https://nomad.example.com:4646/.well-known/jwks.json")
         if seconds(token_period) <= 0:
             raise ConstructError(self, "token_period must be positive: tokens are renewed by Nomad")
         self.path = path
@@ -109,6 +119,8 @@ class NomadWorkloadIdentity(Construct):
         """
         if not policies:
             raise ConstructError(self, f"role {name!r}: policies is empty")
+        if name in self.job_roles or name == self.role_name:
+            raise ConstructError(self, f"role {name!r} is already defined on this backend")
         resource = self._role(
             f"role-{name}",
             name,

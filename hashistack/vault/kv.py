@@ -6,6 +6,8 @@ from cdktf_cdktf_provider_vault.kv_secret_backend_v2 import KvSecretBackendV2
 from cdktf_cdktf_provider_vault.mount import Mount
 from constructs import Construct
 
+from hashistack._cdktf import ConstructError
+from hashistack._validate import MOUNT_PATH
 from hashistack.vault import presets
 from hashistack.vault.vault_policy import VaultPolicy
 
@@ -28,6 +30,9 @@ class KvV2(Construct):
         max_versions: int | None = None,
     ) -> None:
         super().__init__(scope, id)
+        if not isinstance(path, str) or not MOUNT_PATH.fullmatch(path):
+            raise ConstructError(self, f"path {path!r} is not a mount path like 'secret' "
+                                       "(segments of letters, digits, '.', '_', '-'; no edge '/')")
         self.path = path
         self.mount = None
         if create_mount:
