@@ -207,3 +207,18 @@ def test_environments_checked_in_parallel_report_as_one_at_a_time(out):
     report = json.loads(serial[1])
     assert report["summary"]["environments"] == ["dev", "prod", "staging"]
     assert {f["environment"] for f in report["findings"]} == {"dev", "prod", "staging"}
+
+
+def test_an_upstream_without_an_allow_intention_is_an_error(out):
+    def drop_allow(doc):
+        intentions = doc["resource"]["consul_config_entry_service_intentions"]
+        for key in [k for k, v in intentions.items() if v["name"] == "myapp"]:
+            del intentions[key]
+
+    code, stdout, _ = run_cli(out, "--env", "staging")
+    assert code == 0 and "HS-CONSUL-003" not in stdout  # web -> myapp is allowed
+    edit(out, "staging-consul", drop_allow)
+    code, stdout, _ = run_cli(out, "--env", "staging")
+    assert code == 1
+    [line] = [x for x in stdout.splitlines() if x.startswith("ERROR HS-CONSUL-003")]
+    assert "staging-nomad" in line and "'web' lists upstream 'myapp'" in line

@@ -739,3 +739,14 @@ def test_a_loopback_consul_provider_is_not_a_server_address():
     synth["t-consul"]["provider"]["consul"][0]["address"] = "127.0.0.1:8500"
     rendered["t-nomad"]["nomad-client.hcl"] = CLIENT_HCL % ("127.0.0.1:8500", "")
     assert ("HS-NOMAD-002", "rendered/nomad-client.hcl") not in found(synth, rendered)
+
+
+def test_intention_precedence_exact_before_wildcard():
+    from hashistack.checks.rules.consul_intentions import decision
+
+    intentions = {"*": {"*": "deny"}, "db": {"api": "allow", "*": "deny"}, "cache": {"*": "allow"}}
+    assert decision(intentions, "api", "db") == "allow"
+    assert decision(intentions, "web", "db") == "deny"
+    assert decision(intentions, "web", "cache") == "allow"
+    assert decision(intentions, "web", "search") == "deny"
+    assert decision({}, "web", "search") is None

@@ -2,6 +2,7 @@
 
 from hashistack.checks.rules import (  # noqa: F401
     consul_connect_ca,
+    consul_intentions,
     nomad_consul,
     nomad_legacy,
     secrets,
