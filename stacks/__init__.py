@@ -16,6 +16,7 @@ def build(app: Construct, env: Environment):
 
     The checks run over the synthesized JSON (main.py), once per environment.
     """
+    from hashistack.checks import declare_environment
     from stacks.consul_stack import ConsulStack
     from stacks.nomad_stack import NomadStack
     from stacks.vault_stack import VaultStack
@@ -27,18 +28,15 @@ def build(app: Construct, env: Environment):
     nomad.add_dependency(consul)
     for stack in (vault, consul, nomad):
         # Read back by `python -m hashistack check`, which never imports cdktf.
-        stack.add_override("//.hashistack", metadata(env))
+        declare_environment(
+            stack,
+            environment=env.name,
+            tier=env.tier,
+            nomad_version=env.nomad.version,
+            integration=env.integration,
+            suppressions=[s.model_dump() for s in env.suppressions],
+        )
     return vault, consul, nomad
-
-
-def metadata(env: Environment) -> dict:
-    return {
-        "environment": env.name,
-        "tier": env.tier,
-        "nomad_version": env.nomad.version,
-        "integration": env.integration,
-        "suppressions": [s.model_dump() for s in env.suppressions],
-    }
 
 
 def write_rendered(outdir: Path, stack) -> list[Path]:

@@ -577,9 +577,12 @@ def test_secret_literal_shapes(literal):
     synth, rendered = base()
     set_job_vault(synth, 'vault {\n role = "app-myapp"\n }\n' + literal)
     report = run_checks(synth, rendered)
-    assert [(f.rule, f.resource) for f in report.findings] == [
-        ("HS-SECRET-001", "nomad_job.myapp")]
-    assert "hunter2" not in report.findings[0].message
+    # Single quotes are not HCL: the jobspec is unreadable, and said so (HS-CHECK-003).
+    unreadable = "'" in literal.split("\n")[1] and "=" in literal and "EOT" not in literal
+    assert {(f.rule, f.resource) for f in report.findings} == {
+        ("HS-SECRET-001", "nomad_job.myapp")} | (
+        {("HS-CHECK-003", "nomad_job.myapp")} if unreadable else set())
+    assert all("hunter2" not in f.message for f in report.findings)
 
 
 @pytest.mark.parametrize("text", [
@@ -610,7 +613,8 @@ def test_non_secret_values_are_not_secrets():
         'cache_key = "users"\nsecret_id_ttl = "6h"\n')
     set_job_vault(synth, 'vault {\n role = "app-myapp"\n }\n' + TEMPLATE % (
         "DB_PASS={{ .Data.data.pw }}\\nKEY_PATH=/secrets/k\\n"))
-    assert found(synth, rendered) == set()
+    # `var.token` and `file(...)` are HCL2 expressions, not HCL1: said, not skipped.
+    assert found(synth, rendered) == {("HS-CHECK-003", "rendered/agent.hcl")}
 
 
 def test_templates_are_not_secrets():

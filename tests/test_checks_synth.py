@@ -124,3 +124,34 @@ def test_policy_and_role_passed_as_construct_attributes(tmp_path):
     text = (tmp_path / "stacks" / "lab-vault" / "cdk.tf.json").read_text()
     assert "${vault_policy.ops.name}" in text
     assert "${vault_jwt_auth_backend_role.role.role_name}" in text
+
+
+def test_undeclared_stacks_are_checked_as_prod_with_a_warning(tmp_path):
+    """A user's own `prod-vault` over http, no audit device, no tier declared:
+    not waved through as dev."""
+    from hashistack.checks import load_synth, run_checks
+
+    app = App(outdir=str(tmp_path))
+    stack = TerraformStack(app, "prod-vault")
+    VaultProvider(stack, "vault", address="http://vault:8200", skip_tls_verify=True)
+    Policy(stack, "ops", name="ops", policy=FINE)
+    app.synth()
+    report = run_checks(*load_synth(tmp_path))
+    rules = {(f.rule, f.level) for f in report.findings}
+    assert ("HS-CHECK-002", "warning") in rules
+    assert ("HS-TLS-001", "error") in rules and ("HS-VAULT-009", "error") in rules
+
+
+def test_declare_environment_is_library_api(tmp_path):
+    from hashistack.checks import declare_environment
+
+    app = App(outdir=str(tmp_path))
+    stack = TerraformStack(app, "lab-vault")
+    VaultProvider(stack, "vault", address="http://127.0.0.1:8200")
+    Policy(stack, "ops", name="ops", policy=SUDO_SYS)
+    declare_environment(stack, environment="lab", tier="dev")
+    apply_checks(app)
+    with pytest.raises(Exception, match=r"\[HS-VAULT-004\] lab-vault/ops"):
+        app.synth()
+    with pytest.raises(ValueError, match="tier must be one of dev, staging, prod"):
+        declare_environment(stack, environment="lab", tier="qa")

@@ -25,8 +25,10 @@ from hashistack.checks.model import (
 
 __all__ = [
     "ERROR", "WARNING", "CheckInputError", "Finding", "Report", "Rule", "all_rules",
-    "check_environment", "load_synth", "run_checks", "suppress",
+    "check_environment", "declare_environment", "load_synth", "run_checks", "suppress",
 ]
+
+TIERS = ("dev", "staging", "prod")
 
 
 class CheckInputError(ValueError):
@@ -116,6 +118,31 @@ def _stack_files(root: Path) -> dict[str, Path]:
         return {name: root / s["synthesizedStackPath"] for name, s in sorted(stacks.items())
                 if (root / s.get("synthesizedStackPath", "")).is_file()}
     return {p.parent.name: p for p in sorted(root.glob("stacks/*/cdk.tf.json"))}
+
+
+def declare_environment(stack, *, environment: str, tier: str,
+                        nomad_version: str | None = None, integration: str | None = None,
+                        suppressions: list[dict] | None = None) -> None:
+    """Say which environment and tier a stack belongs to, for the checks.
+
+    Written into the stack's JSON (`"//".hashistack`), so `python -m hashistack
+    check` reads it too. Stacks of one environment are checked together; the
+    tier decides the staging and prod rules. A stack that declares nothing is
+    checked as prod, with a warning (HS-CHECK-002). `suppressions` are
+    `{"rule", "resource", "reason"}` entries; a refused one is an HS-CHECK-001 error.
+    """
+    if tier not in TIERS:
+        raise ValueError(f"{stack.node.path}: tier must be one of {', '.join(TIERS)}, "
+                         f"got {tier!r}")
+    if not isinstance(environment, str) or not environment:
+        raise ValueError(f"{stack.node.path}: environment must be a non-empty name")
+    stack.add_override("//.hashistack", {
+        "environment": environment,
+        "tier": tier,
+        "nomad_version": nomad_version,
+        "integration": integration,
+        "suppressions": list(suppressions or []),
+    })
 
 
 def suppress(construct, rule_id: str, reason: str) -> None:

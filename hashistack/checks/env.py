@@ -105,8 +105,26 @@ class Env:
         return None
 
     @property
+    def declared_tier(self) -> str | None:
+        """The tier the stacks declare (hashistack.checks.declare_environment), if any."""
+        tier = self._meta("tier")
+        return str(tier) if tier else None
+
+    @property
     def tier(self) -> str:
-        return self._meta("tier") or "dev"
+        """The declared tier; undeclared, the strictest ("prod"), so a stack nobody
+        labelled is not waved through (HS-CHECK-002 says so)."""
+        return self.declared_tier or "prod"
+
+    def cannot_evaluate(self, where: Resource | str, reason: str) -> None:
+        """Note something a rule had to skip; HS-CHECK-003 reports each once."""
+        notes = self.__dict__.setdefault("_unevaluated", {})
+        key = (where.key if isinstance(where, Resource) else str(where), reason)
+        notes.setdefault(key, (where, reason))
+
+    @property
+    def unevaluated(self) -> list[tuple[Resource | str, str]]:
+        return list(self.__dict__.get("_unevaluated", {}).values())
 
     @property
     def integration(self) -> str | None:
@@ -273,8 +291,8 @@ class Env:
             if where.name.endswith(".hcl"):
                 try:
                     out.append((where, read_hcl(text)))
-                except ValueError:
-                    continue
+                except ValueError as err:
+                    self.cannot_evaluate(where, f"does not read as HCL ({err})")
         return out
 
     @cached_property

@@ -46,6 +46,8 @@ def _read_jobs(env: Env) -> list[JobInfo]:
     for res in env.resources("nomad_job"):
         text = res.get("jobspec")
         if not isinstance(text, str) or text.lstrip().startswith("${"):
+            env.cannot_evaluate(res, "jobspec is a Terraform expression, not HCL text: its "
+                                     "templates and vault blocks are not checked")
             continue
         try:
             raw = read_hcl(text)
@@ -60,8 +62,9 @@ def _read_jobs(env: Env) -> list[JobInfo]:
                     raw,
                 )
             )
-        except ValueError:
-            continue
+        except ValueError as err:
+            env.cannot_evaluate(res, f"jobspec does not read as one HCL job ({err}): its "
+                                     "templates and vault blocks are not checked")
     return out
 
 

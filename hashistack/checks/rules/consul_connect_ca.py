@@ -29,6 +29,9 @@ def vault_cas(env: Env) -> Iterator[tuple[Resource, dict]]:
         config = json_attribute(raw) if isinstance(raw, str) else dict(res.get("config") or {})
         if isinstance(config, dict):
             yield res, config
+        else:
+            env.cannot_evaluate(res, "config_json is neither JSON nor jsonencode() of a "
+                                     "literal: the Connect CA's settings are not checked")
 
 
 @rule(
