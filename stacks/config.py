@@ -184,13 +184,22 @@ class CertAuth(Model):
 
 
 class AgentAppRole(Model):
-    """Seed 002: the AppRole Vault Agent logs in with."""
+    """Seed 002: the AppRole Vault Agent logs in with, on a VM, unattended.
+
+    Vault Agent logs in again with the role and secret ID files whenever its
+    token reaches its max TTL and whenever it restarts, so the secret ID must
+    outlive both: it stays on disk (the rendered config sets
+    remove_secret_id_file_after_reading = false) and does not expire unless
+    `secret_id_ttl` is set, which then needs something that writes a fresh one
+    before it lapses. `bound_cidrs` ties it, and the tokens, to the VMs.
+    """
 
     enabled: bool = True
     path: MountPath = "approle"
     token_ttl: Duration = "1h"
     token_max_ttl: Duration = "4h"
-    secret_id_ttl: Duration = "24h"
+    secret_id_ttl: Duration | None = None  # None: does not expire
+    bound_cidrs: list[str] = Field(default_factory=list)
 
 
 class Vault(Model):

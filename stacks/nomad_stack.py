@@ -39,11 +39,13 @@ from hashistack.nomad.vault_agent import (
     VaultAgentConfig,
     VaultTLS,
 )
+from hashistack.nomad.vault_agent import systemd_unit as vault_agent_unit
 from stacks import backends
 from stacks.config import App, Environment
 
 UPSTREAM_PORT_BASE = 10000
 STARTUP_SCRIPT = "/opt/nomad/bin/nomad-startup.sh"
+SECRETS_DIR = "/etc/secrets"  # where the VM Vault Agent renders an app's env file
 STARTUP_CERT = "/opt/nomad/tls/nomad_startup.crt"
 STARTUP_KEY = "/opt/nomad/tls/nomad_startup_key.pem"
 
@@ -159,6 +161,9 @@ class NomadStack(TerraformStack):
                 role_id_file_path=f"{role_dir}/role_id",
                 secret_id_file_path=f"{role_dir}/secret_id",
                 mount_path=f"auth/{v.agent_approle.path}",
+                # Vault's default deletes the file on first read: the next login
+                # (token past its max TTL, or a restart) would have no secret ID.
+                remove_secret_id_file_after_reading=False,
             ),
             sinks=(FileSink(path=f"/run/vault-agent/{app.name}/token", mode=0o600),),
         )
@@ -172,7 +177,7 @@ class NomadStack(TerraformStack):
             **login,
             templates=[
                 AgentTemplate(
-                    destination=f"/etc/secrets/{app.name}.env", contents=data, perms="0600"
+                    destination=f"{SECRETS_DIR}/{app.name}.env", contents=data, perms="0600"
                 )
             ],
         ).to_hcl()
@@ -186,6 +191,13 @@ class NomadStack(TerraformStack):
             ],
             exec=Exec(command=[f"/usr/local/bin/{app.name}"]),
         ).to_hcl()
+        for variant in ("", "-exec"):
+            name = f"{vault_agent_role(app.name)}{variant}"
+            # Either unit runs the app's agent; both sink under /run/vault-agent/<app>.
+            self.rendered[f"{name}.service"] = vault_agent_unit(
+                name=app.name + variant, config_path=f"/etc/vault-agent/{name}.hcl",
+                runtime_directory=f"vault-agent/{app.name}",
+                read_write_paths=() if variant else (SECRETS_DIR,))
 
 
 def _app_job(env: Environment, app: App, ports: dict[str, int]) -> Job:

@@ -126,7 +126,8 @@ class VaultStack(TerraformStack):
                     token_policies=[app_policy_name(app.name)],
                     token_ttl=v.agent_approle.token_ttl,
                     token_max_ttl=v.agent_approle.token_max_ttl,
-                    secret_id_ttl=v.agent_approle.secret_id_ttl,
+                    secret_id_ttl=v.agent_approle.secret_id_ttl or 0,
+                    bound_cidrs=v.agent_approle.bound_cidrs,
                 )
 
         self.app_roles = {}  # app -> JobRole (workload identity only)

@@ -177,3 +177,36 @@ def auth() -> AutoAuth:
 def test_validation(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_agent_systemd_unit_keeps_it_running_and_verifies(tmp_path):
+    import shutil
+    import subprocess
+
+    from hashistack.nomad.vault_agent import systemd_unit
+
+    text = systemd_unit(name="myapp", config_path="/etc/vault-agent/vault-agent-myapp.hcl",
+                        read_write_paths=["/etc/secrets"])
+    assert "ExecStart=/usr/bin/vault agent -config=/etc/vault-agent/vault-agent-myapp.hcl" in text
+    assert "Restart=on-failure" in text and "RuntimeDirectory=vault-agent/myapp" in text
+    assert "ReadWritePaths=/etc/secrets" in text and "ProtectSystem=full" in text
+    with pytest.raises(ValueError, match="config_path must be an absolute path"):
+        systemd_unit(name="myapp", config_path="agent.hcl")
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed: unit not verified")
+    unit = tmp_path / "vault-agent-myapp.service"
+    # /bin/true stands in for the vault binary, which verify wants to exist.
+    unit.write_text(systemd_unit(name="myapp", config_path="/etc/vault-agent/a.hcl",
+                                 vault_binary="/bin/true", read_write_paths=["/etc/secrets"]))
+    done = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_rendered_agent_keeps_its_secret_id_and_has_a_unit(shipped):
+    out, _ = shipped
+    rendered = out / "stacks" / "prod-nomad" / "rendered"
+    for name in ("vault-agent-myapp", "vault-agent-myapp-exec"):
+        config = (rendered / f"{name}.hcl").read_text()
+        assert "remove_secret_id_file_after_reading = false" in config
+        assert f"-config=/etc/vault-agent/{name}.hcl" in (rendered / f"{name}.service").read_text()

@@ -284,3 +284,55 @@ class VaultAgentConfig:
         if self.exec is not None:
             blocks.append(self.exec.block())
         return render(*blocks)
+
+
+_UNIT_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def systemd_unit(*, name: str, config_path: str, vault_binary: str = "/usr/bin/vault",
+                 user: str = "vault-agent", runtime_directory: str | None = None,
+                 read_write_paths: Sequence[str] = (), description: str | None = None) -> str:
+    """A systemd unit that keeps one Vault Agent running unattended.
+
+    What survives a restart is on disk: the config, and the role and secret ID
+    files it names (kept: `remove_secret_id_file_after_reading = false`). The
+    token sink and rendered secrets live under /run, so a restart logs in anew
+    and renders again; `Restart=on-failure` brings the agent back, SIGHUP
+    reloads it (Vault Agent docs: agent-and-proxy/agent).
+    """
+    valid.matches(valid.text(name, "name"), _UNIT_NAME, "name", "is not a unit name")
+    runtime = runtime_directory or f"vault-agent/{name}"
+    valid.matches(runtime, re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*"),
+                  "runtime_directory", "is not a relative directory under /run")
+    valid.matches(valid.text(user, "user"), _UNIT_NAME, "user", "is not a user name")
+    if isinstance(read_write_paths, str):
+        raise ValueError("read_write_paths must be a list of directories, not a string")
+    checked = [(config_path, "config_path"), (vault_binary, "vault_binary")]
+    for value, what in checked + [(p, "read_write_paths entry") for p in read_write_paths]:
+        if not valid.text(value, what).startswith("/") or " " in value:
+            raise ValueError(f"{what} must be an absolute path without spaces, got {value!r}")
+    return f"""[Unit]
+Description={description or f"Vault Agent {name} (hashistack)"}
+Documentation=https://developer.hashicorp.com/vault/docs/agent-and-proxy/agent
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+User={user}
+Group={user}
+# /run/{runtime}: the token sink, gone at reboot; the agent logs in again.
+RuntimeDirectory={runtime}
+RuntimeDirectoryMode=0700
+ExecStart={vault_binary} agent -config={config_path}
+ExecReload=/bin/kill -HUP $MAINPID
+KillSignal=SIGINT
+Restart=on-failure
+RestartSec=5
+NoNewPrivileges=yes
+# /usr, /boot and /etc read-only, but where the templates write.
+ProtectSystem=full
+{"".join(f"ReadWritePaths={p}{chr(10)}" for p in read_write_paths)}PrivateTmp=yes
+
+[Install]
+WantedBy=multi-user.target
+"""

