@@ -1,0 +1,158 @@
+"""The synthesized Vault side against a real Vault-API server (`bao server -dev`):
+every policy loads, the ACL engine answers as the server does, and a job's
+workload identity logs in with its role and reads exactly its secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import time
+import urllib.error
+from pathlib import Path
+
+import pytest
+
+from hashistack.vault.acl import Acl
+from hashistack.vault.policy import PolicyDocument
+from tests.live.bao import Server
+from tests.synth_json import resources
+
+pytestmark = pytest.mark.live
+ACCESSOR_REF = re.compile(r"\$\{vault_jwt_auth_backend\.[\w-]+\.accessor\}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("bao"))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def accessor(server) -> str:
+    """A JWT mount like the stacks' `jwt-nomad`: templated policies name its accessor."""
+    server.api("POST", "sys/auth/jwt-nomad", {"type": "jwt"})
+    return server.api("GET", "sys/auth")["data"]["jwt-nomad/"]["accessor"]
+
+
+def policies(stacks: dict, accessor: str) -> dict[str, dict[str, str]]:
+    """{environment: {policy name: text}}, Terraform's accessor reference resolved."""
+    out: dict[str, dict[str, str]] = {}
+    for stack, doc in stacks.items():
+        for p in resources(doc, "vault_policy").values():
+            env = stack.rsplit("-", 1)[0]
+            out.setdefault(env, {})[p["name"]] = ACCESSOR_REF.sub(accessor, p["policy"])
+    return out
+
+
+def test_every_synthesized_policy_loads(server, shipped, legacy, accessor):
+    loaded = 0
+    for _, stacks in (shipped, legacy):
+        for env, texts in policies(stacks, accessor).items():
+            for name, text in texts.items():
+                server.api("PUT", f"sys/policies/acl/{env}-{name}", {"policy": text})
+                back = server.api("GET", f"sys/policies/acl/{env}-{name}")["data"]["policy"]
+                assert back == text
+                loaded += 1
+    assert loaded >= 10
+
+
+def probe_paths(docs: list[PolicyDocument]) -> list[str]:
+    """The paths the policies mention, and neighbours that tell globs and `+` apart."""
+    paths = {"secret/data/elsewhere", "sys/mounts", "auth/token/lookup-self"}
+    for doc in docs:
+        for rule in doc.rules:
+            if rule.is_templated:
+                continue  # a token without an entity renders none (nor does the engine)
+            path = rule.path.replace("+", "seg")
+            base = path[:-1] if path.endswith("*") else path
+            paths |= {base, base + "x", base + "x/y", base.rstrip("/"), base + "/"}
+    return sorted(p for p in paths if p)
+
+
+def test_acl_engine_agrees_with_the_server(server, shipped, legacy, accessor):
+    compared = granted = 0
+    for _, stacks in (shipped, legacy):
+        for env, texts in policies(stacks, accessor).items():
+            for name, text in texts.items():
+                server.api("PUT", f"sys/policies/acl/{env}-{name}", {"policy": text})
+            docs = [PolicyDocument.parse(t) for t in texts.values()]
+            token = server.api("POST", "auth/token/create", {
+                "policies": [f"{env}-{n}" for n in texts], "no_default_policy": True,
+                "ttl": "10m"})["auth"]["client_token"]
+            paths = probe_paths(docs)
+            # Asked by root: the token itself holds no `default` policy to ask with.
+            answer = server.api("POST", "sys/capabilities", {"token": token, "paths": paths})
+            acl = Acl.from_policies(docs)
+            for path in paths:
+                assert sorted(answer[path]) == acl.capabilities(path), (env, path)
+                compared += 1
+                granted += acl.capabilities(path) != ["deny"]
+    assert compared > 100 and granted > 20
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def sign_jwt(key: Path, claims: dict) -> str:
+    """An RS256 JWT, as a Nomad 1.10 server signs workload identities (openssl CLI)."""
+    header = _b64(json.dumps({"alg": "RS256", "typ": "JWT", "kid": "test"}).encode())
+    body = f"{header}.{_b64(json.dumps(claims).encode())}"
+    signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", str(key)],
+                               input=body.encode(), capture_output=True, check=True).stdout
+    return f"{body}.{_b64(signature)}"
+
+
+def nomad_claims(job: str, namespace: str = "default", task: str | None = None) -> dict:
+    now = int(time.time())
+    return {
+        "aud": ["vault.io"], "iat": now, "nbf": now, "exp": now + 300,
+        "sub": f"global:{namespace}:{job}:{job}:{task or job}:default",
+        "nomad_namespace": namespace, "nomad_job_id": job, "nomad_group": job,
+        "nomad_task": task or job,
+    }
+
+
+def test_workload_identity_logs_in_and_reads_exactly_its_secret(server, shipped, accessor,
+                                                                tmp_path):
+    _, stacks = shipped
+    vault = stacks["dev-vault"]
+    key = tmp_path / "nomad.key"
+    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True,
+                   capture_output=True)
+    public = subprocess.run(["openssl", "rsa", "-in", str(key), "-pubout"], check=True,
+                            capture_output=True, text=True).stdout
+    [backend] = resources(vault, "vault_jwt_auth_backend").values()
+    # terraform-provider-vault r/jwt_auth_backend writes config at auth/<path>/config; no
+    # Nomad answers its jwks_url here, so the test key's public half stands in for it.
+    server.api("POST", f"auth/{backend['path']}/config", {
+        "jwt_validation_pubkeys": [public], "jwt_supported_algs": backend["jwt_supported_algs"],
+        "default_role": backend["default_role"]})
+    for name, text in policies({"dev-vault": vault}, accessor)["dev"].items():
+        server.api("PUT", f"sys/policies/acl/{name}", {"policy": text})
+    # r/jwt_auth_backend_role: each field is written under the same name.
+    for role in resources(vault, "vault_jwt_auth_backend_role").values():
+        fields = {k: v for k, v in role.items() if k not in ("//", "backend", "role_name")}
+        server.api("POST", f"auth/{backend['path']}/role/{role['role_name']}", fields)
+    server.api("POST", "secret/data/myapp", {"data": {"username": "u", "password": "p"}})
+    server.api("POST", "secret/data/other", {"data": {"username": "x"}})
+
+    jwt = sign_jwt(key, nomad_claims("myapp"))
+    login = server.api("POST", f"auth/{backend['path']}/login",
+                       {"role": "app-myapp", "jwt": jwt}, token=None)["auth"]
+    assert "app-myapp" in login["token_policies"]
+    assert "nomad-workloads" not in login["token_policies"]  # the job's own role, not the default
+    token = login["client_token"]
+    assert server.api("GET", "secret/data/myapp", token=token)["data"]["data"]["username"] == "u"
+    with pytest.raises(urllib.error.HTTPError) as denied:
+        server.api("GET", "secret/data/other", token=token)
+    assert denied.value.code == 403
+    # Another job's identity cannot use this job's role (bound_claims).
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        server.api("POST", f"auth/{backend['path']}/login",
+                   {"role": "app-myapp", "jwt": sign_jwt(key, nomad_claims("other"))}, token=None)
+    assert refused.value.code in (400, 403)
