@@ -156,3 +156,49 @@ def test_workload_identity_logs_in_and_reads_exactly_its_secret(server, shipped,
         server.api("POST", f"auth/{backend['path']}/login",
                    {"role": "app-myapp", "jwt": sign_jwt(key, nomad_claims("other"))}, token=None)
     assert refused.value.code in (400, 403)
+
+
+def test_connect_ca_login_makes_consuls_calls_and_no_more(server, shipped, accessor):
+    """Consul's Vault CA provider with the synthesized Connect CA policy: the PKI
+    calls it makes succeed; anything else is refused."""
+    _, stacks = shipped
+    vault = stacks["dev-vault"]
+    # r/mount and r/pki_secret_backend_root_cert, as terraform-provider-vault writes them.
+    for mount in resources(vault, "vault_mount").values():
+        if mount["type"] == "pki":
+            server.api("POST", f"sys/mounts/{mount['path']}", {
+                "type": "pki", "description": mount["description"],
+                "config": {"max_lease_ttl": f"{mount['max_lease_ttl_seconds']}s"}})
+    [root] = resources(vault, "vault_pki_secret_backend_root_cert").values()
+    server.api("POST", "connect-root/root/generate/internal", {
+        k: root[k] for k in ("common_name", "ttl", "key_type", "key_bits")})
+    name = "consul-connect-ca"
+    server.api("PUT", f"sys/policies/acl/{name}",
+               {"policy": policies({"dev-vault": vault}, accessor)["dev"][name]})
+    token = server.api("POST", "auth/token/create", {
+        "policies": [name], "no_default_policy": True, "ttl": "10m"})["auth"]["client_token"]
+
+    def call(method, path, body=None):
+        return server.api(method, path, body, token=token)
+
+    # What the provider does with Vault-managed mounts (agent/connect/ca/provider_vault.go).
+    call("GET", "sys/mounts/connect-root")
+    call("GET", "sys/mounts/connect-intermediate")
+    csr = call("POST", "connect-intermediate/intermediate/generate/internal", {
+        "common_name": "Consul intermediate", "key_type": "ec", "key_bits": 256})["data"]["csr"]
+    signed = call("POST", "connect-root/root/sign-intermediate",
+                  {"csr": csr, "format": "pem_bundle", "ttl": "8760h"})["data"]["certificate"]
+    call("POST", "connect-intermediate/intermediate/set-signed", {"certificate": signed})
+    call("POST", "sys/mounts/connect-intermediate/tune", {"max_lease_ttl": "8760h"})
+    call("POST", "connect-intermediate/roles/leaf-cert", {"allow_any_name": True})
+    call("POST", "auth/token/renew-self", {})
+    for method, path, body in [
+        ("GET", "secret/data/myapp", None),
+        ("POST", "sys/mounts/elsewhere", {"type": "kv"}),
+        ("POST", "connect-root/root/generate/internal", {"common_name": "x"}),
+        ("GET", "sys/policies/acl", None),
+        ("POST", "auth/token/create", {}),
+    ]:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            call(method, path, body)
+        assert refused.value.code == 403, path
