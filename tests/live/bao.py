@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -35,17 +36,24 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, tls: bool = False) -> None:
         self.port = free_port()
-        self.address = f"http://127.0.0.1:{self.port}"
+        self.address = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log = workdir / "server.log"
+        self.tls_dir = workdir / "tls" if tls else None
+        self.context: ssl.SSLContext | None = None
+        args = [binary(), "server", "-dev", f"-dev-listen-address=127.0.0.1:{self.port}",
+                f"-dev-root-token-id={ROOT_TOKEN}"]
+        if self.tls_dir is not None:
+            self.tls_dir.mkdir()
+            args += ["-dev-tls", f"-dev-tls-cert-dir={self.tls_dir}"]
         self.proc = subprocess.Popen(
-            [binary(), "server", "-dev", f"-dev-listen-address=127.0.0.1:{self.port}",
-             f"-dev-root-token-id={ROOT_TOKEN}"],
-            stdout=self.log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            args, stdout=self.log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
+                if self.tls_dir is not None and self.context is None:
+                    self.context = ssl.create_default_context(cafile=str(self.ca_file))
                 self.api("GET", "sys/health")
                 return
             except (OSError, urllib.error.URLError):
@@ -59,9 +67,17 @@ class Server:
             f"{self.address}/v1/{path}", method=method,
             data=json.dumps(body).encode() if body is not None else None,
             headers={"X-Vault-Token": token} if token else {})
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10, context=self.context) as response:
             text = response.read()
         return json.loads(text) if text else {}
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA `-dev-tls` generated (vault-ca.pem, or whatever it named it)."""
+        found = sorted(self.tls_dir.glob("*ca*.pem")) if self.tls_dir else []
+        if not found:
+            raise FileNotFoundError("no CA file yet")
+        return found[0]
 
     def stop(self) -> None:
         self.proc.terminate()
