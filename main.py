@@ -68,9 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     progress = args.progress if args.progress is not None else sys.stderr.isatty()
     try:
         results = _synth(envs, scratch, jobs=args.jobs, progress=progress)
-    except SynthError as err:
+    except Exception as err:  # noqa: BLE001 - one message, no traceback, for any failure
         shutil.rmtree(scratch, ignore_errors=True)
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {err if isinstance(err, SynthError) else _message(err)}", file=sys.stderr)
         return 1
     _replace(target, scratch)
     for r in results:
@@ -107,12 +107,12 @@ def _synth(envs, outdir: Path, *, jobs: int | None = 1, progress: bool = False) 
         method = "spawn" if "jsii" in sys.modules else "fork"
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
             results = list(pool.map(_synth_environment, envs, outdirs, repeat(progress)))
-    failed = [r for r in results if r.error]
-    if failed:
-        raise SynthError("\n".join(f"{r.environment}: {r.error}" for r in failed))
     for r in results:
         for warning in r.warnings:
             print(f"warning: {r.environment}: {warning}", file=sys.stderr)
+    failed = [r for r in results if r.error]
+    if failed:
+        raise SynthError("\n".join(f"{r.environment}: {r.error}" for r in failed))
     _merge(outdir, outdirs)
     shutil.rmtree(parts)
     _format_hcl(outdir)
@@ -135,16 +135,16 @@ def _format_hcl(outdir: Path) -> None:
 
 def _synth_environment(env, outdir: Path, progress: bool) -> Result:
     """One environment: its App, its rendered files, then the checks over its JSON."""
-    from cdktf import App
-
-    from hashistack.checks import load_synth, run_checks
-    from hashistack.checks.model import ERROR
-    from stacks import build, write_rendered
-
     start, result = time.perf_counter(), Result(env.name)
     if progress:
         print(f"synth {env.name}: {len(env.apps)} app(s)...", file=sys.stderr, flush=True)
     try:
+        from cdktf import App
+
+        from hashistack.checks import load_synth, run_checks
+        from hashistack.checks.model import ERROR
+        from stacks import build, write_rendered
+
         outdir.mkdir(parents=True, exist_ok=True)
         app = App(outdir=str(outdir))
         stacks = build(app, env)
@@ -160,12 +160,12 @@ def _synth_environment(env, outdir: Path, progress: bool) -> Result:
     except Exception as err:  # noqa: BLE001 - one message, no traceback, for any failure
         result.error = _message(err)
         return result
-    found = [f"[{f.rule}] {f.construct_path}: {f.message}" for f in report.findings]
-    errors = [line for f, line in zip(report.findings, found, strict=True) if f.level == ERROR]
+    line = "[{0.rule}] {0.construct_path}: {0.message}".format
+    result.warnings = [line(f) for f in report.findings if f.level != ERROR]
+    errors = [line(f) for f in report.findings if f.level == ERROR]
     if errors:
         result.error = "\n  ".join(["checks failed:", *errors])
         return result
-    result.warnings = [line for line in found if line not in errors]
     result.stacks = [s.node.id for s in stacks]
     result.resources = sum(len(items) for doc in synth.values()
                            for items in (doc.get("resource") or {}).values())

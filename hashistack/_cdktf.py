@@ -18,6 +18,7 @@ from cdktf import Fn, TerraformStack
 from constructs import Construct, IValidation
 
 TOKEN = "${TfToken["  # how a cdktf token looks inside a Python string
+LIST_TOKEN = "#{TfToken["  # and a list token's element
 
 
 class _StackHooks:
@@ -138,7 +139,7 @@ def json_value(value: Any) -> str:
     what they resolve to (a PEM file's newlines, quotes) and `cdktf synth --hcl`
     writes a valid expression, not a JSON string with references spliced in."""
     text = json.dumps(value, sort_keys=True)
-    if TOKEN not in text:
+    if TOKEN not in text and LIST_TOKEN not in text:
         return text
     return Fn.jsonencode(_sorted(value))
 

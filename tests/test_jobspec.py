@@ -1,4 +1,4 @@
-import hcl  # pyhcl: HCL1, what checks use to read jobspecs without Node
+import hcl  # pyhcl: an independent HCL1 reader, to compare against
 import pytest
 
 from hashistack.hcl import render

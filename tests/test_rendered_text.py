@@ -73,3 +73,15 @@ def test_a_job_changed_in_place_after_construction_is_picked_up(tmp_path):
     task.config["image"] = "web:2"  # a dict inside the model, changed in place
     app.synth()
     assert '"web:2"' in _resource(tmp_path, "nomad_job")["jobspec"]
+
+
+def test_a_replaced_policy_document_is_the_one_synthesized(tmp_path):
+    from hashistack.vault.policy import PolicyDocument
+
+    app, s = _stack(tmp_path)
+    policy = VaultPolicy(s, "p", name="app")
+    policy.add("secret/data/old", "read")
+    policy.document = PolicyDocument(name="app").add("secret/data/new", ["read"])
+    app.synth()
+    text = _resource(tmp_path, "vault_policy")["policy"]
+    assert 'path "secret/data/new"' in text and "old" not in text

@@ -136,6 +136,7 @@ def declare_environment(stack, *, environment: str, tier: str,
                          f"got {tier!r}")
     if not isinstance(environment, str) or not environment:
         raise ValueError(f"{stack.node.path}: environment must be a non-empty name")
+    stack._hashistack_environment = environment  # for apply_checks, before any synth
     stack.add_override("//.hashistack", {
         "environment": environment,
         "tier": tier,

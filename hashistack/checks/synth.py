@@ -47,7 +47,8 @@ def apply_checks(app_or_stacks) -> None:
     stacks = _stacks(app_or_stacks)
     by_env: dict[str, list[TerraformStack]] = {}
     for s in stacks:
-        by_env.setdefault(environment_of(s.node.id, {}), []).append(s)
+        declared = getattr(s, "_hashistack_environment", None)  # declare_environment's
+        by_env.setdefault(declared or environment_of(s.node.id, {}), []).append(s)
     for members in by_env.values():
         cache: list[list[Finding]] = []
 

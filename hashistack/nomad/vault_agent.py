@@ -296,9 +296,10 @@ def systemd_unit(*, name: str, config_path: str, vault_binary: str = "/usr/bin/v
 
     What survives a restart is on disk: the config, and the role and secret ID
     files it names (kept: `remove_secret_id_file_after_reading = false`). The
-    token sink and rendered secrets live under /run, so a restart logs in anew
-    and renders again; `Restart=on-failure` brings the agent back, SIGHUP
-    reloads it (Vault Agent docs: agent-and-proxy/agent).
+    token sink lives under /run, so a restart logs in anew; templates render
+    again into `read_write_paths`, made (for `user`) before each start.
+    `Restart=on-failure` brings the agent back, SIGHUP reloads it (Vault Agent
+    docs: agent-and-proxy/agent).
     """
     valid.matches(valid.text(name, "name"), _UNIT_NAME, "name", "is not a unit name")
     runtime = runtime_directory or f"vault-agent/{name}"
@@ -311,6 +312,9 @@ def systemd_unit(*, name: str, config_path: str, vault_binary: str = "/usr/bin/v
     for value, what in checked + [(p, "read_write_paths entry") for p in read_write_paths]:
         if not valid.text(value, what).startswith("/") or " " in value:
             raise ValueError(f"{what} must be an absolute path without spaces, got {value!r}")
+    # '+': as root, past ProtectSystem, so the agent's own user owns where it renders.
+    make_dirs = "".join(f"ExecStartPre=+/usr/bin/install -d -o {user} -g {user} -m 0750 {p}\n"
+                        for p in read_write_paths)
     return f"""[Unit]
 Description={description or f"Vault Agent {name} (hashistack)"}
 Documentation=https://developer.hashicorp.com/vault/docs/agent-and-proxy/agent
@@ -323,7 +327,7 @@ Group={user}
 # /run/{runtime}: the token sink, gone at reboot; the agent logs in again.
 RuntimeDirectory={runtime}
 RuntimeDirectoryMode=0700
-ExecStart={vault_binary} agent -config={config_path}
+{make_dirs}ExecStart={vault_binary} agent -config={config_path}
 ExecReload=/bin/kill -HUP $MAINPID
 KillSignal=SIGINT
 Restart=on-failure

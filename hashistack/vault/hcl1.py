@@ -91,6 +91,11 @@ class _Lexer:
                 line += 1
             elif kind == "ident":
                 word = m["ident"]
+                if not (word[0].isalpha() or word[0] == "_"):  # `\w` is wider (e.g. '²')
+                    self.i, self.line = m.start("ident"), line
+                    append(self._next())
+                    i, line = self.i, self.line
+                    continue
                 append(("BOOL", word == "true", line) if word in ("true", "false")
                        else ("IDENT", word, line))
             elif kind == "string":

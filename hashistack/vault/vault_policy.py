@@ -25,8 +25,9 @@ class VaultPolicy(Construct):
         self.document = document if document is not None else PolicyDocument(name=name)
         text = rendered(self.document.to_hcl)
         self.resource = _VaultPolicyResource(self, "policy", name=name, policy=text or "")
-        self._text = RenderedText(self, self.resource, "policy", self.document.to_hcl, text,
-                                  fingerprint=self._version)
+        # The document may be replaced (`policy.document = ...`): render whichever it is.
+        self._text = RenderedText(self, self.resource, "policy", lambda: self.document.to_hcl(),
+                                  text, fingerprint=self._version)
         add_validation(self, self._validate)
 
     @classmethod

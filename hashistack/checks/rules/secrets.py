@@ -77,7 +77,10 @@ def literals(text: str) -> Iterator[tuple[int, str]]:
 def _hinted_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of each line with a hint. The patterns still see the whole
     text, so their look-behinds read across the line's start as before."""
-    hints = [m.start() for m in _HINT.finditer(text.lower())]
+    lower = text.lower()
+    if len(lower) != len(text):  # a few letters lower-case to two characters ('İ')
+        lower = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    hints = [m.start() for m in _HINT.finditer(lower)]
     at = text.find("_KEY")
     while at >= 0:
         hints.append(at)

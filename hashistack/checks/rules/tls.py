@@ -70,7 +70,10 @@ def _problems(env: Env) -> Iterator[tuple[Resource, str]]:
             yield res, f"JWT auth jwks_url {res.get('jwks_url')} is plaintext http"
     for res in env.resources("consul_acl_auth_method"):
         config = json_attribute(res.get("config_json") or "{}")
-        if isinstance(config, dict) and _http(config.get("JWKSURL")):
+        if not isinstance(config, dict):
+            env.cannot_evaluate(res, "config_json is neither JSON nor jsonencode() of a "
+                                     "literal: its JWKSURL is not checked")
+        elif _http(config.get("JWKSURL")):
             yield res, f"Consul auth method JWKSURL {config['JWKSURL']} is plaintext http"
     for where, doc in env.rendered_hcl:
         for v in blocks(doc.get("vault")):
