@@ -7,7 +7,7 @@ from cdktf_cdktf_provider_nomad.namespace import Namespace
 from cdktf_cdktf_provider_nomad.provider import NomadProvider
 from constructs import Construct
 
-from hashistack.names import vault_agent_role
+from hashistack.names import VAULT_AGENT_PREFIX, vault_agent_role
 from hashistack.nomad import bootstrap
 from hashistack.nomad.agent_config import (
     CONSUL_IDENTITY,
@@ -156,25 +156,26 @@ class NomadStack(TerraformStack):
         """Seed 002's Vault Agent for `app`, and its process-supervisor variant."""
         v = env.vault
         role_dir = f"/etc/vault-agent/{app.name}"
-        auto_auth = AutoAuth(
-            method=AppRoleMethod(
-                role_id_file_path=f"{role_dir}/role_id",
-                secret_id_file_path=f"{role_dir}/secret_id",
-                mount_path=f"auth/{v.agent_approle.path}",
-                # Vault's default deletes the file on first read: the next login
-                # (token past its max TTL, or a restart) would have no secret ID.
-                remove_secret_id_file_after_reading=False,
-            ),
-            sinks=(FileSink(path=f"/run/vault-agent/{app.name}/token", mode=0o600),),
-        )
-        login = {
-            "vault_address": v.address,
-            "auto_auth": auto_auth,
-            "tls": VaultTLS(ca_cert=v.tls.ca_file) if v.tls.ca_file else None,
-        }
+
+        def login(instance: str) -> dict:
+            auto_auth = AutoAuth(
+                method=AppRoleMethod(
+                    role_id_file_path=f"{role_dir}/role_id",
+                    secret_id_file_path=f"{role_dir}/secret_id",
+                    mount_path=f"auth/{v.agent_approle.path}",
+                    # Vault's default deletes the file on first read: the next login
+                    # (token past its max TTL, or a restart) would have no secret ID.
+                    remove_secret_id_file_after_reading=False,
+                ),
+                # The unit's RuntimeDirectory, vault-agent/%i.
+                sinks=(FileSink(path=f"/run/vault-agent/{instance}/token", mode=0o600),),
+            )
+            tls = VaultTLS(ca_cert=v.tls.ca_file) if v.tls.ca_file else None
+            return {"vault_address": v.address, "auto_auth": auto_auth, "tls": tls}
+
         data = secret_env_template(vault.kv.data_path(app.name), app.secrets)
         self.rendered[f"{vault_agent_role(app.name)}.hcl"] = VaultAgentConfig(
-            **login,
+            **login(app.name),
             templates=[
                 AgentTemplate(
                     destination=f"{SECRETS_DIR}/{app.name}.env", contents=data, perms="0600"
@@ -182,7 +183,7 @@ class NomadStack(TerraformStack):
             ],
         ).to_hcl()
         self.rendered[f"{vault_agent_role(app.name)}-exec.hcl"] = VaultAgentConfig(
-            **login,
+            **login(f"{app.name}-exec"),
             env_templates=[
                 EnvTemplate(
                     name=var, contents=secret_field_template(vault.kv.data_path(app.name), key)
@@ -191,13 +192,10 @@ class NomadStack(TerraformStack):
             ],
             exec=Exec(command=[f"/usr/local/bin/{app.name}"]),
         ).to_hcl()
-        for variant in ("", "-exec"):
-            name = f"{vault_agent_role(app.name)}{variant}"
-            # Either unit runs the app's agent; both sink under /run/vault-agent/<app>.
-            self.rendered[f"{name}.service"] = vault_agent_unit(
-                name=app.name + variant, config_path=f"/etc/vault-agent/{name}.hcl",
-                runtime_directory=f"vault-agent/{app.name}",
-                read_write_paths=() if variant else (SECRETS_DIR,))
+        # One template unit runs every agent: vault-agent@<app> or vault-agent@<app>-exec.
+        self.rendered["vault-agent@.service"] = vault_agent_unit(
+            name="%i", config_path=f"/etc/vault-agent/{VAULT_AGENT_PREFIX}%i.hcl",
+            runtime_directory="vault-agent/%i", read_write_paths=(SECRETS_DIR,))
 
 
 def _app_job(env: Environment, app: App, ports: dict[str, int]) -> Job:

@@ -203,10 +203,23 @@ def test_agent_systemd_unit_keeps_it_running_and_verifies(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
-def test_rendered_agent_keeps_its_secret_id_and_has_a_unit(shipped):
+def test_rendered_agents_keep_their_secret_id_and_share_a_template_unit(shipped, tmp_path):
+    import shutil
+    import subprocess
+
     out, _ = shipped
     rendered = out / "stacks" / "prod-nomad" / "rendered"
-    for name in ("vault-agent-myapp", "vault-agent-myapp-exec"):
-        config = (rendered / f"{name}.hcl").read_text()
+    unit = (rendered / "vault-agent@.service").read_text()
+    assert "-config=/etc/vault-agent/vault-agent-%i.hcl" in unit
+    for instance in ("myapp", "myapp-exec"):
+        config = (rendered / f"vault-agent-{instance}.hcl").read_text()
         assert "remove_secret_id_file_after_reading = false" in config
-        assert f"-config=/etc/vault-agent/{name}.hcl" in (rendered / f"{name}.service").read_text()
+        # The sink is in the instance's RuntimeDirectory (vault-agent/%i).
+        assert f'"/run/vault-agent/{instance}/token"' in config
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed: unit not verified")
+    instance = tmp_path / "vault-agent@myapp.service"
+    instance.write_text(unit.replace("/usr/bin/vault", "/bin/true"))
+    done = subprocess.run(["systemd-analyze", "verify", str(instance)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -286,13 +286,15 @@ class VaultAgentConfig:
         return render(*blocks)
 
 
-_UNIT_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+_UNIT_NAME = re.compile(r"[A-Za-z0-9_.%-]+")  # `%i`: a template unit's instance
 
 
 def systemd_unit(*, name: str, config_path: str, vault_binary: str = "/usr/bin/vault",
                  user: str = "vault-agent", runtime_directory: str | None = None,
                  read_write_paths: Sequence[str] = (), description: str | None = None) -> str:
-    """A systemd unit that keeps one Vault Agent running unattended.
+    """A systemd unit that keeps one Vault Agent running unattended. With `%i` in
+    `name` and the paths it is a template unit: one file for every agent
+    (`systemctl enable --now vault-agent@myapp`).
 
     What survives a restart is on disk: the config, and the role and secret ID
     files it names (kept: `remove_secret_id_file_after_reading = false`). The
@@ -303,7 +305,7 @@ def systemd_unit(*, name: str, config_path: str, vault_binary: str = "/usr/bin/v
     """
     valid.matches(valid.text(name, "name"), _UNIT_NAME, "name", "is not a unit name")
     runtime = runtime_directory or f"vault-agent/{name}"
-    valid.matches(runtime, re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*"),
+    valid.matches(runtime, re.compile(r"[A-Za-z0-9_.%-]+(?:/[A-Za-z0-9_.%-]+)*"),
                   "runtime_directory", "is not a relative directory under /run")
     valid.matches(valid.text(user, "user"), _UNIT_NAME, "user", "is not a user name")
     if isinstance(read_write_paths, str):
