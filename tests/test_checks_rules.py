@@ -754,3 +754,10 @@ def test_intention_precedence_exact_before_wildcard():
     assert decision(intentions, "web", "cache") == "allow"
     assert decision(intentions, "web", "search") == "deny"
     assert decision({}, "web", "search") is None
+
+
+def test_an_unreadable_auth_method_config_is_said():
+    synth, rendered = base()
+    synth["t-consul"]["resource"]["consul_acl_auth_method"] = {
+        "m": res("consul/m", name="nomad", type="jwt", config_json="${file(\"x.json\")}")}
+    assert ("HS-CHECK-003", "consul_acl_auth_method.m") in found(synth, rendered)

@@ -3,6 +3,7 @@
 from hashistack.checks.rules import (  # noqa: F401
     consul_connect_ca,
     consul_intentions,
+    coverage,
     nomad_consul,
     nomad_legacy,
     secrets,

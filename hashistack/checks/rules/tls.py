@@ -11,6 +11,19 @@ from hashistack.checks.rules.consul_connect_ca import vault_cas
 from hashistack.vault.policy import INTERPOLATION
 
 
+def auth_method_configs(env: Env) -> list[tuple[Resource, dict]]:
+    """Each consul_acl_auth_method with its config; one that cannot be read is noted."""
+    out = []
+    for res in env.resources("consul_acl_auth_method"):
+        config = json_attribute(res.get("config_json") or "{}")
+        if isinstance(config, dict):
+            out.append((res, config))
+        else:
+            env.cannot_evaluate(res, "config_json is neither JSON nor jsonencode() of a "
+                                     "literal: its JWKSURL is not checked")
+    return out
+
+
 def _http(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower().startswith("http://")
 
@@ -68,12 +81,8 @@ def _problems(env: Env) -> Iterator[tuple[Resource, str]]:
     for res in env.resources("vault_jwt_auth_backend"):
         if _http(res.get("jwks_url")):
             yield res, f"JWT auth jwks_url {res.get('jwks_url')} is plaintext http"
-    for res in env.resources("consul_acl_auth_method"):
-        config = json_attribute(res.get("config_json") or "{}")
-        if not isinstance(config, dict):
-            env.cannot_evaluate(res, "config_json is neither JSON nor jsonencode() of a "
-                                     "literal: its JWKSURL is not checked")
-        elif _http(config.get("JWKSURL")):
+    for res, config in auth_method_configs(env):
+        if _http(config.get("JWKSURL")):
             yield res, f"Consul auth method JWKSURL {config['JWKSURL']} is plaintext http"
     for where, doc in env.rendered_hcl:
         for v in blocks(doc.get("vault")):
