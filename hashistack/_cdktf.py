@@ -24,14 +24,23 @@ LIST_TOKEN = "#{TfToken["  # and a list token's element
 class _StackHooks:
     """What runs at synth for one stack, from one jsii validation."""
 
-    def __init__(self) -> None:
+    def __init__(self, stack: TerraformStack) -> None:
+        self.stack = stack
         self.texts: list[RenderedText] = []
         self.checks: list[tuple[Construct, Callable[[], Iterable[str]]]] = []
+        self.stateful: list[Any] = []  # resources guarded as the stack's tier says
 
     def sync(self) -> list[str]:
         return [problem for text in self.texts if (problem := text.sync()) is not None]
 
+    def guard(self) -> None:
+        if getattr(self.stack, "_hashistack_tier", None) == "prod":
+            for resource in self.stateful:
+                resource.add_override("lifecycle.prevent_destroy", True)
+        self.stateful = []
+
     def errors(self) -> list[str]:
+        self.guard()
         errors = self.sync()
         for scope, check in self.checks:
             found = list(check())
@@ -67,7 +76,7 @@ def _hooks(scope: Construct) -> _StackHooks:
     stack = stack_of(scope)
     hooks = getattr(stack, "_hashistack_hooks", None)
     if hooks is None:
-        hooks = _StackHooks()
+        hooks = _StackHooks(stack)
         stack.node.add_validation(_Validation(hooks.errors))
         stack._hashistack_hooks = hooks
     return hooks
@@ -81,6 +90,23 @@ def add_validation(scope: Construct, check: Callable[[], Iterable[str]]) -> None
 def add_stack_validation(stack: TerraformStack, check: Callable[[], Iterable[str]]) -> None:
     """A validation of the stack itself; its messages name what they are about."""
     stack.node.add_validation(_Validation(check))
+
+
+def protect(scope: Construct, resource: Any, protect: bool | None) -> None:
+    """`prevent_destroy` on a resource holding state that cannot be recreated (a mount's
+    secrets, a CA's key, an auth method's roles, an audit trail). True or False as given;
+    None: as the stack's tier (`hashistack.checks.declare_environment`), on in prod."""
+    if protect is None:
+        _hooks(scope).stateful.append(resource)
+    elif protect:
+        resource.add_override("lifecycle.prevent_destroy", True)
+
+
+def guard_state(stack: TerraformStack) -> None:
+    """Apply the tier's `prevent_destroy` now (before a stack is read back for checks)."""
+    hooks = getattr(stack, "_hashistack_hooks", None)
+    if hooks is not None:
+        hooks.guard()
 
 
 def sync_texts(stack: TerraformStack) -> list[str]:

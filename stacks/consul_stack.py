@@ -66,7 +66,6 @@ class ConsulStack(TerraformStack):
             private_key_bits=ca.private_key_bits,
             ca_file=env.vault.tls.ca_file,
             tls_server_name=env.vault.tls.server_name,
-            prevent_destroy=env.tier == "prod",
         )
         if env.consul_acl:
             NomadAgentPolicies(self, "nomad-agents")

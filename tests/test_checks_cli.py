@@ -222,3 +222,17 @@ def test_an_upstream_without_an_allow_intention_is_an_error(out):
     assert code == 1
     [line] = [x for x in stdout.splitlines() if x.startswith("ERROR HS-CONSUL-003")]
     assert "staging-nomad" in line and "'web' lists upstream 'myapp'" in line
+
+
+def test_prod_state_without_prevent_destroy_is_an_error(out):
+    def drop_guard(doc):
+        for body in doc["resource"]["vault_mount"].values():
+            body.pop("lifecycle", None)
+
+    edit(out, "prod-vault", drop_guard)
+    code, stdout, _ = run_cli(out, "--env", "prod")
+    assert code == 1
+    lines = [x for x in stdout.splitlines() if x.startswith("ERROR HS-STATE-001")]
+    assert len(lines) == 3  # the KV mount and both PKI mounts
+    edit(out, "staging-vault", drop_guard)
+    assert "HS-STATE-001" not in run_cli(out, "--env", "staging")[1]  # prod only

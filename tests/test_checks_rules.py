@@ -7,6 +7,7 @@ import copy
 import pytest
 
 from hashistack.checks import all_rules, run_checks
+from hashistack.checks.rules.state import STATEFUL
 from hashistack.vault import presets
 
 JOBSPEC = """job "myapp" {
@@ -93,6 +94,10 @@ def base(tier: str = "prod", version: str = "1.10.0", integration: str = "worklo
             "nomad/job-myapp", jobspec=JOBSPEC % {"vault": 'vault {\n role = "app-myapp"\n }'})}},
     }
     synth = {"t-vault": vault, "t-consul": consul, "t-nomad": nomad}
+    for doc in synth.values():  # guarded, as the constructs guard them in prod
+        for kind in STATEFUL:
+            for body in (doc["resource"].get(kind) or {}).values():
+                body["lifecycle"] = {"prevent_destroy": True}
     rendered = {"t-nomad": {"nomad-server.hcl": SERVER_HCL % '  default_identity {\n'
                             '    aud = ["vault.io"]\n  }\n'}}
     return synth, rendered
@@ -191,7 +196,7 @@ def test_alias_of_another_auth_mount_does_not_render():
     vault_res(synth, "vault_jwt_auth_backend_role", "app").update(
         user_claim="/nomad_job_id", user_claim_json_pointer=True)
     synth["t-vault"]["resource"]["vault_jwt_auth_backend"]["humans"] = res(
-        "vault/oidc", path="oidc", type="oidc")
+        "vault/oidc", path="oidc", type="oidc", lifecycle={"prevent_destroy": True})
     other = ALIAS_NAME.replace("vault_jwt_auth_backend.jwt.", "vault_jwt_auth_backend.humans.")
     vault_res(synth, "vault_policy", "app")["policy"] = (
         f'path "secret/data/{other}" {{\n  capabilities = ["read"]\n}}\n')
@@ -264,7 +269,8 @@ def agent_base(tier: str = "prod"):
     synth, rendered = base(tier)
     resources = synth["t-vault"]["resource"]
     resources["vault_auth_backend"] = {"approle": res("vault/approle", type="approle",
-                                                       path="approle")}
+                                                       path="approle",
+                                                       lifecycle={"prevent_destroy": True})}
     resources["vault_approle_auth_backend_role"]["agent"] = res(
         "vault/approle-agent", backend="${vault_auth_backend.approle.path}",
         role_name="vault-agent-myapp", token_policies=["app-myapp"])

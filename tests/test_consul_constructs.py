@@ -58,7 +58,7 @@ def test_connect_ca_config_json_wired_from_pki():
         pki=Pki(),
         auth_method=APPROLE,
         ca_file="/ca.pem",
-        prevent_destroy=True,
+        protect=True,
     )
     out = json.loads(Testing.synth(s))
     ca = next(iter(out["resource"][CertificateAuthority.TF_RESOURCE_TYPE].values()))

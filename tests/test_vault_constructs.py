@@ -308,3 +308,23 @@ def test_a_second_role_of_the_same_name_is_refused_by_name():
     wi.add_job_role("app", job="a", policies=[policy])
     with pytest.raises(ValueError, match="test/wi: role 'app' is already defined"):
         wi.add_job_role("app", job="b", policies=[policy])
+
+
+@pytest.mark.parametrize(("tier", "protect", "guarded"), [
+    ("prod", None, True), ("dev", None, False), ("prod", False, False), ("dev", True, True)])
+def test_stateful_constructs_are_guarded_as_the_tier_says(tmp_path, tier, protect, guarded):
+    from hashistack.checks import declare_environment
+
+    app = App(outdir=str(tmp_path))
+    s = TerraformStack(app, "lab")
+    VaultProvider(s, "vault", address="https://vault:8200")
+    declare_environment(s, environment="lab", tier=tier)
+    KvV2(s, "kv", protect=protect)
+    PkiHierarchy(s, "pki", protect=protect)
+    AuditDevice(s, "audit", protect=protect)
+    app.synth()
+    out = json.loads((tmp_path / "stacks" / "lab" / "cdk.tf.json").read_text())
+    kinds = ("vault_mount", "vault_pki_secret_backend_root_cert", "vault_audit")
+    flags = [body.get("lifecycle", {}).get("prevent_destroy", False)
+             for kind in kinds for body in out["resource"][kind].values()]
+    assert len(flags) == 5 and all(f is guarded for f in flags)

@@ -137,6 +137,7 @@ def declare_environment(stack, *, environment: str, tier: str,
     if not isinstance(environment, str) or not environment:
         raise ValueError(f"{stack.node.path}: environment must be a non-empty name")
     stack._hashistack_environment = environment  # for apply_checks, before any synth
+    stack._hashistack_tier = tier  # stateful resources are guarded in prod
     stack.add_override("//.hashistack", {
         "environment": environment,
         "tier": tier,

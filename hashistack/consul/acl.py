@@ -11,6 +11,7 @@ from cdktf_cdktf_provider_consul.acl_role import AclRole
 from constructs import Construct
 
 from hashistack._cdktf import ConstructError, json_value
+from hashistack._cdktf import protect as protect_state
 from hashistack.consul import acl_rules
 
 
@@ -63,6 +64,7 @@ class NomadWorkloadAuth(Construct):
         audience: str = "consul.io",
         namespaces: Sequence[str] = ("default",),
         jwks_ca_pem: str | None = None,
+        protect: bool | None = None,
     ) -> None:
         super().__init__(scope, id)
         if not namespaces:
@@ -85,6 +87,7 @@ class NomadWorkloadAuth(Construct):
             description="Nomad workload identities (hashistack)",
             config_json=json_value(config),
         )
+        protect_state(self, self.method, protect)  # its binding rules go with it
         self.name = name
         AclBindingRule(
             self,

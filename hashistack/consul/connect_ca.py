@@ -6,6 +6,7 @@ from cdktf_cdktf_provider_consul.certificate_authority import CertificateAuthori
 from constructs import Construct
 
 from hashistack._cdktf import ConstructError, json_value
+from hashistack._cdktf import protect as protect_state
 from hashistack.consul.connect_ca_config import VaultAuthMethod, VaultCaConfig
 
 
@@ -14,7 +15,7 @@ class ConnectCa(Construct):
 
     Destroying this resource only drops it from Terraform state: the provider's
     Delete is `RemoveFromState`, and Consul keeps using the Vault CA. To move
-    away, set another provider; `prevent_destroy` (the default in prod) makes
+    away, set another provider; `protect` (`prevent_destroy`, on in prod) makes
     a plan that would silently forget it fail instead.
     """
 
@@ -33,7 +34,7 @@ class ConnectCa(Construct):
         ca_file: str | None = None,
         tls_server_name: str | None = None,
         tls_skip_verify: bool = False,
-        prevent_destroy: bool = False,
+        protect: bool | None = None,
     ) -> None:
         super().__init__(scope, id)
         for attr in ("root_path", "intermediate_path", "root_ttl", "intermediate_ttl"):
@@ -63,5 +64,4 @@ class ConnectCa(Construct):
             connect_provider="vault",
             config_json=json_value(self.config.to_json()),
         )
-        if prevent_destroy:
-            self.resource.add_override("lifecycle.prevent_destroy", True)
+        protect_state(self, self.resource, protect)

@@ -9,11 +9,13 @@ from cdktf_cdktf_provider_vault.auth_backend import AuthBackend
 from constructs import Construct
 
 from hashistack._cdktf import ConstructError
+from hashistack._cdktf import protect as protect_state
 from hashistack.durations import seconds
 
 
 class AppRoleBackend(Construct):
-    def __init__(self, scope: Construct, id: str, *, path: str = "approle") -> None:
+    def __init__(self, scope: Construct, id: str, *, path: str = "approle",
+                 protect: bool | None = None) -> None:
         super().__init__(scope, id)
         self.path = path
         self.resource = AuthBackend(
@@ -23,6 +25,7 @@ class AppRoleBackend(Construct):
             path=path,
             description="AppRole logins for agents (hashistack)",
         )
+        protect_state(self, self.resource, protect)  # deleting it drops every secret ID
         # The mount's reference, asked of Node once rather than once per role.
         self.path_ref = self.resource.path
 

@@ -6,6 +6,7 @@ from cdktf_cdktf_provider_vault.audit import Audit
 from constructs import Construct
 
 from hashistack._cdktf import ConstructError
+from hashistack._cdktf import protect as protect_state
 
 
 class AuditDevice(Construct):
@@ -21,6 +22,7 @@ class AuditDevice(Construct):
         socket_address: str | None = None,
         socket_type: str = "tcp",
         path: str | None = None,
+        protect: bool | None = None,
     ) -> None:
         super().__init__(scope, id)
         if type == "file":
@@ -33,3 +35,4 @@ class AuditDevice(Construct):
             raise ConstructError(self, f"audit type {type!r}: use 'file' or 'socket'")
         self.type = type
         self.resource = Audit(self, "device", type=type, path=path or type, options=options)
+        protect_state(self, self.resource, protect)

@@ -10,6 +10,7 @@ from cdktf_cdktf_provider_vault.cert_auth_backend_role import CertAuthBackendRol
 from constructs import Construct
 
 from hashistack._cdktf import ConstructError
+from hashistack._cdktf import protect as protect_state
 from hashistack.durations import seconds
 
 _PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
@@ -32,7 +33,8 @@ def read_ca_pem(path: str | Path) -> str:
 class CertAuthBackend(Construct):
     """`vault_auth_backend` of type cert. Cert auth needs Vault to serve TLS."""
 
-    def __init__(self, scope: Construct, id: str, *, path: str = "cert") -> None:
+    def __init__(self, scope: Construct, id: str, *, path: str = "cert",
+                 protect: bool | None = None) -> None:
         super().__init__(scope, id)
         self.path = path
         self.resource = AuthBackend(
@@ -42,6 +44,7 @@ class CertAuthBackend(Construct):
             path=path,
             description="TLS certificate logins (hashistack)",
         )
+        protect_state(self, self.resource, protect)  # deleting it drops every role
 
 
 class CertAuthRole(Construct):

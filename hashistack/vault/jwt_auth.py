@@ -11,6 +11,7 @@ from cdktf_cdktf_provider_vault.jwt_auth_backend_role import JwtAuthBackendRole
 from constructs import Construct
 
 from hashistack._cdktf import ConstructError
+from hashistack._cdktf import protect as protect_state
 from hashistack.durations import seconds
 from hashistack.vault import presets
 from hashistack.vault.vault_policy import VaultPolicy
@@ -75,6 +76,7 @@ class NomadWorkloadIdentity(Construct):
         token_period: str = "30m",
         kv_mount: str = "secret",
         jwks_ca_pem: str | None = None,
+        protect: bool | None = None,
     ) -> None:
         super().__init__(scope, id)
         url = urlsplit(jwks_url) if isinstance(jwks_url, str) else None
@@ -97,6 +99,7 @@ class NomadWorkloadIdentity(Construct):
             default_role=role,
             description="Nomad workload identities (hashistack)",
         )
+        protect_state(self, self.backend, protect)  # its accessor is in every templated policy
         self.accessor = self.backend.accessor
         self._backend_path = self.backend.path  # one round trip to Node, not one per role
         self.policy = VaultPolicy(

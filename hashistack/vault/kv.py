@@ -7,6 +7,7 @@ from cdktf_cdktf_provider_vault.mount import Mount
 from constructs import Construct
 
 from hashistack._cdktf import ConstructError
+from hashistack._cdktf import protect as protect_state
 from hashistack._validate import MOUNT_PATH
 from hashistack.vault import presets
 from hashistack.vault.vault_policy import VaultPolicy
@@ -28,6 +29,7 @@ class KvV2(Construct):
         path: str = "secret",
         create_mount: bool = True,
         max_versions: int | None = None,
+        protect: bool | None = None,
     ) -> None:
         super().__init__(scope, id)
         if not isinstance(path, str) or not MOUNT_PATH.fullmatch(path):
@@ -44,6 +46,7 @@ class KvV2(Construct):
                 options={"version": "2"},
                 description="KV v2 secrets for Nomad workloads (hashistack)",
             )
+            protect_state(self, self.mount, protect)  # Vault's delete is an unmount
             if max_versions is not None:
                 KvSecretBackendV2(self, "config", mount=self.mount.path, max_versions=max_versions)
 

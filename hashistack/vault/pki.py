@@ -7,6 +7,7 @@ from cdktf_cdktf_provider_vault.pki_secret_backend_root_cert import PkiSecretBac
 from constructs import Construct
 
 from hashistack._cdktf import ConstructError
+from hashistack._cdktf import protect as protect_state
 from hashistack.durations import seconds
 from hashistack.vault import presets
 from hashistack.vault.policy import PolicyDocument
@@ -33,6 +34,7 @@ class PkiHierarchy(Construct):
         intermediate_ttl: str = "8760h",
         key_type: str = "ec",
         key_bits: int = 256,
+        protect: bool | None = None,
     ) -> None:
         super().__init__(scope, id)
         if root_path == intermediate_path:
@@ -74,6 +76,9 @@ class PkiHierarchy(Construct):
             key_type=key_type,
             key_bits=key_bits,
         )
+        # The CA keys live in these mounts: replacing them re-keys Connect.
+        for resource in (self.root_mount, self.intermediate_mount, self.root_cert):
+            protect_state(self, resource, protect)
 
     def connect_ca_policy(self) -> PolicyDocument:
         """The documented policy for Consul's Vault CA provider on these mounts."""

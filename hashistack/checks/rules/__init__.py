@@ -7,6 +7,7 @@ from hashistack.checks.rules import (  # noqa: F401
     nomad_consul,
     nomad_legacy,
     secrets,
+    state,
     tls,
     vault_agent,
     vault_audit,
