@@ -186,7 +186,6 @@ def _merge(outdir: Path, parts: list[Path]) -> None:
         manifest["stacks"].update(own["stacks"])
         for stack in sorted((part / "stacks").iterdir()):
             stack.rename(outdir / "stacks" / stack.name)
-    manifest["stacks"] = dict(sorted(manifest["stacks"].items()))
     text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     (outdir / "manifest.json").write_text(text, encoding="utf-8")
 

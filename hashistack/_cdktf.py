@@ -17,8 +17,11 @@ import jsii
 from cdktf import Fn, TerraformStack
 from constructs import Construct, IValidation
 
-TOKEN = "${TfToken["  # how a cdktf token looks inside a Python string
-LIST_TOKEN = "#{TfToken["  # and a list token's element
+TOKENS = ("${TfToken[", "#{TfToken[")  # how cdktf string and list tokens look in text
+
+
+def _holds_token(text: str) -> bool:
+    return any(token in text for token in TOKENS)
 
 
 class _StackHooks:
@@ -30,18 +33,16 @@ class _StackHooks:
         self.checks: list[tuple[Construct, Callable[[], Iterable[str]]]] = []
         self.stateful: list[Any] = []  # resources guarded as the stack's tier says
 
-    def sync(self) -> list[str]:
-        return [problem for text in self.texts if (problem := text.sync()) is not None]
-
-    def guard(self) -> None:
+    def settle(self) -> list[str]:
+        """Guard state as the tier says and bring rendered texts up to date; the problems."""
         if getattr(self.stack, "_hashistack_tier", None) == "prod":
             for resource in self.stateful:
                 resource.add_override("lifecycle.prevent_destroy", True)
         self.stateful = []
+        return [problem for text in self.texts if (problem := text.sync()) is not None]
 
     def errors(self) -> list[str]:
-        self.guard()
-        errors = self.sync()
+        errors = self.settle()
         for scope, check in self.checks:
             found = list(check())
             if found:
@@ -102,17 +103,11 @@ def protect(scope: Construct, resource: Any, protect: bool | None) -> None:
         resource.add_override("lifecycle.prevent_destroy", True)
 
 
-def guard_state(stack: TerraformStack) -> None:
-    """Apply the tier's `prevent_destroy` now (before a stack is read back for checks)."""
+def settle(stack: TerraformStack) -> list[str]:
+    """What synth would do to `stack` before writing it, done now (before a stack is
+    read back for the checks): the tier's `prevent_destroy`, texts up to date."""
     hooks = getattr(stack, "_hashistack_hooks", None)
-    if hooks is not None:
-        hooks.guard()
-
-
-def sync_texts(stack: TerraformStack) -> list[str]:
-    """Bring every rendered text in `stack` up to date now; the problems found."""
-    hooks = getattr(stack, "_hashistack_hooks", None)
-    return hooks.sync() if hooks is not None else []
+    return hooks.settle() if hooks is not None else []
 
 
 class RenderedText:
@@ -148,7 +143,7 @@ class RenderedText:
         if text == self._text:
             self._rendered_from = model
             return None
-        if at_synth and self._text is not None and TOKEN in text + self._text:
+        if at_synth and self._text is not None and _holds_token(text + self._text):
             return (f"{self._scope.node.path}: {self._attribute} changed after the construct "
                     "last rendered it and holds Terraform references; make the change "
                     "through the construct, before synth")
@@ -165,7 +160,7 @@ def json_value(value: Any) -> str:
     what they resolve to (a PEM file's newlines, quotes) and `cdktf synth --hcl`
     writes a valid expression, not a JSON string with references spliced in."""
     text = json.dumps(value, sort_keys=True)
-    if TOKEN not in text and LIST_TOKEN not in text:
+    if not _holds_token(text):
         return text
     return Fn.jsonencode(_sorted(value))
 

@@ -336,6 +336,12 @@ def blocks(value: Any) -> list[dict]:
     return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
 
 
+def labeled(value: Any) -> list[tuple[str, dict]]:
+    """(label, body) of each labeled block: `group "a" {}` read as {"group": {"a": {...}}}."""
+    return [(label, body) for item in blocks(value) for label, body in item.items()
+            if isinstance(body, dict)]
+
+
 def environment_of(stack: str, doc: Mapping[str, Any]) -> str:
     env = doc.get("//", {}).get("hashistack", {}).get("environment")
     return str(env) if env else stack.rsplit("-", 1)[0]

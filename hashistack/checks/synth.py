@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from cdktf import Annotations, App, TerraformStack
 from constructs import Construct
 
-from hashistack._cdktf import add_stack_validation, guard_state, sync_texts
+from hashistack._cdktf import add_stack_validation, settle
 from hashistack.checks import check_environment
 from hashistack.checks.env import Env, environment_of
 from hashistack.checks.model import ERROR, Finding
@@ -26,9 +26,8 @@ def _stacks(app_or_stacks: App | Construct | Iterable[TerraformStack]) -> list[T
 
 
 def _env_findings(stacks: list[TerraformStack]) -> list[Finding]:
-    for s in stacks:  # texts changed after their construct last rendered them
-        guard_state(s)
-        sync_texts(s)
+    for s in stacks:  # its own validation reports what settling finds
+        settle(s)
     docs = {s.node.id: s.to_terraform() for s in stacks}
     name = environment_of(stacks[0].node.id, docs[stacks[0].node.id])
     rendered = {s.node.id: dict(getattr(s, "rendered", None) or {}) for s in stacks}

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hashistack.checks.env import Env, blocks
+from hashistack.checks.env import Env, blocks, labeled
 from hashistack.checks.model import ERROR, Hit, rule
 from hashistack.checks.rules._jobs import jobs
 
 
-def _labeled(value) -> list[tuple[str, dict]]:
-    return [(label, body) for item in blocks(value) for label, body in item.items()
-            if isinstance(body, dict)]
-
-
 def upstreams(job_body: dict) -> Iterator[tuple[str, str]]:
     """(service, destination) for each Connect upstream of a parsed job."""
-    for _, group in _labeled(job_body.get("group")):
+    for _, group in labeled(job_body.get("group")):
         for service in blocks(group.get("service")):
             name = service.get("name")
             for connect in blocks(service.get("connect")):
@@ -64,7 +59,7 @@ def upstream_denied(env: Env) -> Iterator[Hit]:
     if not intentions:
         return
     for job in jobs(env):
-        body = next((b for _, b in _labeled(job.raw.get("job"))), {})
+        body = next((b for _, b in labeled(job.raw.get("job"))), {})
         for service, destination in sorted(set(upstreams(body))):
             if decision(intentions, service, destination) == "deny":
                 yield Hit(job.resource, f"job {job.name!r}: service {service!r} lists upstream "
