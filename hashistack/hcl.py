@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,29 +44,62 @@ def block(type_: str, *labels: str, blocks: Sequence[Block] = (), **attrs: Any) 
     return Block(type_, labels, attrs, blocks)
 
 
-def render(*blocks: Block, attrs: Mapping[str, Any] | None = None) -> str:
-    """Render a file: top-level attributes first, then blocks, one blank line apart."""
+def render(
+    *blocks: Block, attrs: Mapping[str, Any] | None = None, templates: bool = False
+) -> str:
+    """Render a file: top-level attributes first, then blocks, one blank line apart.
+
+    `templates=True` is for files read by an HCL2 parser that evaluates
+    strings as templates (Nomad jobspecs): every `${` and `%{` is written as
+    its escape `$${` / `%%{`, so each string is data, never an expression.
+    Nomad's own runtime interpolation is unaffected: jobspec2 hands an
+    undefined variable such as `${NOMAD_ALLOC_DIR}` on as that literal text
+    (jobspec2/types.config.go, EvalContext.UndefinedVariable), which is what
+    the escape yields too.
+    """
+    esc = escape_templates if templates else _same
     parts: list[str] = []
     if attrs:
-        parts.append("".join(_attr_lines(attrs, 0)))
-    parts.extend("".join(_block_lines(b, 0)) for b in blocks)
+        parts.append("".join(_attr_lines(attrs, 0, esc)))
+    parts.extend("".join(_block_lines(b, 0, esc)) for b in blocks)
     return "\n".join(parts)
 
 
-def _block_lines(b: Block, depth: int) -> list[str]:
+_TEMPLATE = re.compile(r"([$%])\{")
+
+
+def escape_templates(text: str) -> str:
+    """HCL2 template text that evaluates to `text` itself."""
+    return _TEMPLATE.sub(r"\1\1{", text)
+
+
+def unescape_templates(text: str) -> str:
+    """The value of HCL2 template text holding only `$${` / `%%{` escapes."""
+    return re.sub(r"([$%])\1\{", r"\1{", text)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+Escape = Callable[[str], str]
+
+
+def _block_lines(b: Block, depth: int, esc: Escape) -> list[str]:
     pad = _INDENT * depth
+    # Block labels are plain strings in HCL2, never templates: not escaped.
     head = " ".join([b.type, *(_quote(label) for label in b.labels)])
     if not b.blocks and not any(v is not None for v in b.attrs.values()):
         return [f"{pad}{head} {{}}\n"]
     lines = [f"{pad}{head} {{\n"]
-    lines.extend(_attr_lines(b.attrs, depth + 1))
+    lines.extend(_attr_lines(b.attrs, depth + 1, esc))
     for child in b.blocks:
-        lines.extend(_block_lines(child, depth + 1))
+        lines.extend(_block_lines(child, depth + 1, esc))
     lines.append(f"{pad}}}\n")
     return lines
 
 
-def _attr_lines(attrs: Mapping[str, Any], depth: int) -> list[str]:
+def _attr_lines(attrs: Mapping[str, Any], depth: int, esc: Escape) -> list[str]:
     pad = _INDENT * depth
     present = {k: v for k, v in attrs.items() if v is not None}
     width = max((len(k) for k in present), default=0)
@@ -74,42 +107,89 @@ def _attr_lines(attrs: Mapping[str, Any], depth: int) -> list[str]:
     for key, value in present.items():
         if not _IDENT.match(key):
             raise ValueError(f"HCL attribute name {key!r} is not an identifier")
-        lines.append(f"{pad}{key.ljust(width)} = {_value(value, depth)}\n")
+        lines.append(f"{pad}{key.ljust(width)} = {_value(value, depth, esc)}\n")
     return lines
 
 
-def _value(value: Any, depth: int) -> str:
+def _value(value: Any, depth: int, esc: Escape, inline: bool = False) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return int.__repr__(value)  # what json.dumps writes for an int
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"HCL has no number {value!r}")
         return json.dumps(value)
     if isinstance(value, str):
         # Multi-line text ending in a newline reads best as a heredoc; the
         # value is kept byte for byte either way.
-        return _heredoc(value) if "\n" in value[:-1] and value.endswith("\n") else _quote(value)
+        # Not inside a list (`EOT]` would not end it), nor with a \r (HCL1
+        # drops the \r of a \r\n there).
+        value = esc(value)
+        if "\n" in value[:-1] and value.endswith("\n") and "\r" not in value and not inline:
+            return _heredoc(value)
+        return _quote(value, interpolations=esc is _same)
     if isinstance(value, Mapping):
         if not value:
             return "{}"
         pad = _INDENT * (depth + 1)
         items = [
-            f"{pad}{_key(k)} = {_value(v, depth + 1)}\n" for k, v in value.items() if v is not None
+            f"{pad}{_key(k, esc)} = {_value(v, depth + 1, esc)}\n"
+            for k, v in value.items()
+            if v is not None
         ]
         return "{\n" + "".join(items) + _INDENT * depth + "}"
     if isinstance(value, Sequence):
-        return "[" + ", ".join(_value(v, depth) for v in value) + "]"
+        return "[" + ", ".join(_value(v, depth, esc, inline=True) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} as HCL")
 
 
-def _key(key: str) -> str:
-    return key if _IDENT.match(key) else _quote(key)
+def _key(key: str, esc: Escape) -> str:
+    # A quoted object key is a template in HCL2, like any quoted string.
+    return key if _IDENT.match(key) else _quote(esc(key), interpolations=esc is _same)
 
 
-def _quote(text: str) -> str:
+def _quote(text: str, interpolations: bool = True) -> str:
     # JSON string escaping is a subset of HCL's quoted-string escapes. This is
     # what json.dumps(text, ensure_ascii=False) calls, without building an encoder.
-    return _encode_string(text)
+    if not interpolations or "${" not in text:
+        return _encode_string(text)
+    # HCL1 (hcl/scanner scanString, hcl/strconv Unquote) keeps `${...}` byte for
+    # byte, quotes and backslashes included: write each such section raw. A `${`
+    # that would not read back raw (no closing brace, an escape the scanner
+    # refuses, U+FFFD) is written `\u0024{`, the literal `${` in HCL1 and HCL2.
+    out, i = [], 0
+    while (j := text.find("${", i)) >= 0:
+        out.append(_encode_string(text[i:j])[1:-1])
+        end = _interpolation_end(text, j)
+        out.append(text[j:end] if end else "\\u0024")
+        i = end or j + 1
+    out.append(_encode_string(text[i:])[1:-1])
+    return '"' + "".join(out) + '"'
+
+
+# An escape hcl/scanner scanEscape accepts (inside `${}` it is kept as written).
+_ESCAPE = re.compile(r'\\(?:[abfnrtv\\"]|[0-7]{3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})')
+
+
+def _interpolation_end(text: str, start: int) -> int:
+    """The end of the `${...}` at `start` as HCL1 scans it, or 0."""
+    braces, i = 0, start + 1
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            m = _ESCAPE.match(text, i)
+            if not m:
+                return 0
+            i = m.end()
+            continue
+        if c == "\ufffd":
+            return 0
+        braces += (c == "{") - (c == "}")
+        i += 1
+        if not braces:
+            return i
+    return 0
 
 
 _encode_string = json.encoder.encode_basestring

@@ -120,7 +120,8 @@ def test_jobspec_is_escaped_for_terraform():
     j.groups[0].tasks[0].env = {"DATA": "${NOMAD_ALLOC_DIR}/data", "PCT": "%{x}"}
     NomadJob(s, "myapp", job=j)
     spec = next(iter(resources(json.loads(Testing.synth(s)), "nomad_job").values()))["jobspec"]
-    assert '"$${NOMAD_ALLOC_DIR}/data"' in spec and '"%%{x}"' in spec
+    # Escaped twice: for Nomad's HCL2 (`$${`), then that text for Terraform (`$$${`).
+    assert '"$$${NOMAD_ALLOC_DIR}/data"' in spec and '"%%%{x}"' in spec
 
 
 def test_a_hand_written_template_with_a_role_is_left_to_the_json_rules(tmp_path):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hashistack import _validate as valid
-from hashistack.hcl import Block, block, render
+from hashistack.hcl import Block, block, render, unescape_templates
 from hashistack.hcl_read import read as read_hcl
 
 # RFC 1123 label: Nomad refuses other service names (service.mdx `name`).
@@ -531,7 +531,9 @@ class Job:
             namespace=self.namespace,
             region=self.region,
         )
-        return render(job)
+        # Every string is data: Nomad's HCL2 must not evaluate `${...}` in an
+        # image name or a template at parse time (file() would read the machine).
+        return render(job, templates=True)
 
 
 def _find(items: Sequence[Any], name: str, what: str) -> Any:
@@ -583,8 +585,19 @@ def _bodies(value: Any) -> list[dict]:
     return value if isinstance(value, list) else [value]
 
 
+def _values(value: Any) -> Any:
+    """Strings as Nomad's HCL2 reads them: `$${` is `${`, `%%{` is `%{`."""
+    if isinstance(value, str):
+        return unescape_templates(value)
+    if isinstance(value, list):
+        return [_values(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _values(v) for k, v in value.items()}
+    return value
+
+
 def _load_job(text: str) -> dict:
-    jobs = _labeled(read_hcl(text).get("job", []))
+    jobs = _labeled(_values(read_hcl(text)).get("job", []))
     if len(jobs) != 1:
         raise ValueError(f"jobspec must hold exactly one job block, found {len(jobs)}")
     return jobs[0][1]
