@@ -62,8 +62,10 @@ def test_nomad_server_hcl():
 
 
 def test_nomad_startup_least_privilege():
-    assert caps(presets.nomad_startup()) == {"auth/token/create-orphan": ("update", "sudo")}
-    assert caps(presets.nomad_startup(period=False)) == {"auth/token/create-orphan": ("update",)}
+    assert caps(presets.nomad_startup()) == {"auth/token/create-orphan": ("update", "sudo"),
+                                             "auth/token/revoke-accessor": ("update",)}
+    assert caps(presets.nomad_startup(period=False, revoke_previous=False)) == {
+        "auth/token/create-orphan": ("update",)}
     acl = Acl.from_policies([presets.nomad_startup()])
     assert acl.allows("auth/token/create-orphan", "update")
     assert acl.allows("auth/token/create-orphan", "sudo")

@@ -49,8 +49,9 @@ def nomad_server(role: str = "nomad-cluster", *, allow_unauthenticated: bool = T
     return doc
 
 
-def nomad_startup(*, period: bool = True) -> PolicyDocument:
-    """What it takes to mint Nomad's server token on `auth/token/create-orphan`.
+def nomad_startup(*, period: bool = True, revoke_previous: bool = True) -> PolicyDocument:
+    """What it takes to mint Nomad's server token on `auth/token/create-orphan`
+    (and to revoke the one the previous start minted).
 
     The seed granted create, update, sudo. hashicorp/vault `vault/token_store.go`:
     - `create-orphan$` has only an UpdateOperation callback and no
@@ -62,10 +63,20 @@ def nomad_startup(*, period: bool = True) -> PolicyDocument:
       which can be properly ACLd").
     So: update, plus sudo only when the token is periodic (Nomad's docs: the
     `-period` flag "is required to allow the automatic renewal").
+
+    `revoke_previous`: the start-up script (`hashistack.nomad.bootstrap`)
+    revokes the previous start's token by its accessor. `revoke-accessor` has
+    only an UpdateOperation callback (same file, `handleUpdateRevokeAccessor`)
+    and is not in the token store's root-protected paths, so `update` there
+    and nothing else. (nomad-server grants it too, for Nomad's own use; the
+    start-up policy says what the script needs on its own.)
     """
-    return PolicyDocument().add(
+    doc = PolicyDocument().add(
         "auth/token/create-orphan", ["update", "sudo"] if period else ["update"]
     )
+    if revoke_previous:
+        doc.add("auth/token/revoke-accessor", ["update"])
+    return doc
 
 
 class KvV2Paths(NamedTuple):
