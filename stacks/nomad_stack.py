@@ -127,8 +127,9 @@ class NomadStack(TerraformStack):
             if tls
             else None
         )
+        self.agent_configs: dict[str, AgentConfig] = {}
         for role in ("server", "client"):
-            config = AgentConfig(
+            config = self.agent_configs[role] = AgentConfig(
                 role=role,
                 datacenter=n.datacenters[0],
                 region=n.region,
@@ -150,7 +151,11 @@ class NomadStack(TerraformStack):
             token_policies=(tr.server_policy,),
             period=tr.period,
         )
-        self.rendered["nomad.service"] = bootstrap.systemd_unit(script_path=STARTUP_SCRIPT)
+        # The legacy token goes to the servers only, which run as the nomad user.
+        self.rendered["nomad.service"] = bootstrap.systemd_unit(
+            script_path=STARTUP_SCRIPT, role="server",
+            data_dir=self.agent_configs["server"].data_dir,
+        )
 
     def _vault_agent(self, env: Environment, app: App, vault) -> None:
         """Seed 002's Vault Agent for `app`, and its process-supervisor variant."""

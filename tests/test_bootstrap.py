@@ -1,5 +1,7 @@
+import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hashistack.nomad.bootstrap import startup_script, systemd_unit
+from hashistack.vault.acl import Acl
 from hashistack.vault.presets import nomad_startup
 
 TOKEN_LIKE = re.compile(r"\bhvs\.|\bs\.[A-Za-z0-9]{24}")
@@ -74,7 +77,8 @@ def test_script_options():
                   cert_auth_path="auth-certs/nomad", token_policies=("nomad-server", "extra"),
                   period="96h", nomad_binary="/usr/local/bin/nomad",
                   nomad_config_dir="/etc/nomad", pid_file="/var/run/nomad.pid")
-    assert text.count("-address=https://vault.example.com:8200 -ca-cert=/etc/ssl/vault_ca.pem") == 4
+    # login, create, lookup-self, revoke the previous, revoke login; two in the cleanup.
+    assert text.count("-address=https://vault.example.com:8200 -ca-cert=/etc/ssl/vault_ca.pem") == 7
     assert "-path=auth-certs/nomad" in text
     assert "name=startup.v2" in text
     assert "policies=nomad-server policies=extra period=96h" in text
@@ -105,6 +109,9 @@ def test_values_are_shell_quoted():
         ({"period": "0s"}, "period"),
         ({"nomad_binary": "nomad"}, "nomad_binary"),
         ({"pid_file": "/run/nomad/nomad.pid\n"}, "pid_file"),
+        ({"accessor_dir": "/var/lib/nomad-vault"}, "accessor_dir"),
+        ({"accessor_dir": "/run/../etc"}, "accessor_dir"),
+        ({"accessor_dir": "/run/a b"}, "accessor_dir"),
     ],
 )
 def test_script_validation(overrides, field):
@@ -129,7 +136,7 @@ def test_systemd_unit():
         "Wants=network-online.target",
         "After=network-online.target vault.service",
         "Type=forking",
-        "User=root",
+        "User=nomad",
         "PIDFile=/run/nomad/nomad.pid",
         "ExecStart=/opt/nomad/bin/nomad-startup.sh",
         "ExecReload=/bin/kill -HUP $MAINPID",
@@ -154,6 +161,9 @@ def test_systemd_unit_options_and_validation():
         ({"after": "vault.service"}, "after"),
         ({"after": ("vault.service\nExecStartPre=/bin/sh",)}, "after"),
         ({"user": "root\nUser=x"}, "user"),
+        ({"role": "agent"}, "role"),
+        ({"data_dir": "opt/nomad"}, "data_dir"),
+        ({"accessor_dir": "/var/run/x"}, "accessor_dir"),
     ):
         with pytest.raises(ValueError, match=field):
             systemd_unit(**kwargs)
@@ -168,3 +178,234 @@ def test_periodic_token_needs_sudo_and_the_docstring_says_so():
     assert "no sudo" not in doc
     rule = {r.path: r for r in nomad_startup().rules}["auth/token/create-orphan"]
     assert set(rule.capabilities) == {"update", "sudo"}
+
+
+# --- Issue 9 §6: each start revokes the token the previous start gave Nomad. ---
+
+def test_script_revokes_the_previous_token_after_creating_the_new_one():
+    text = script()
+    lines = text.splitlines()
+
+    def at(fragment: str) -> int:  # the one line with `fragment`, outside the cleanup
+        [i] = [i for i, line in enumerate(lines) if fragment in line and "|| true" not in line]
+        return i
+
+    create = at("auth/token/create-orphan policies=")
+    lookup = at('VAULT_TOKEN="$nomad_token" vault token lookup ')
+    read_previous = at('previous="$(<"$accessor_file")"')
+    revoke_previous = at('-accessor "$previous"')
+    revoke_login = at('VAULT_TOKEN="$login_token" vault token revoke '
+                      '-address=https://vault.example.com:8200 -self >/dev/null')
+    store = at('mv -f "$tmp" "$accessor_file"')
+    start = at("/usr/bin/nomad agent -config")
+    # create → its accessor → revoke the previous → (login revoked) → store → start Nomad
+    assert create < lookup < read_previous < revoke_previous < revoke_login < store < start
+    assert lines[lookup].endswith("-field=accessor)\"")
+    # The previous token is revoked by accessor with the login token (nomad_startup's
+    # update on auth/token/revoke-accessor), and a failure only logs.
+    assert lines[revoke_previous].lstrip().startswith(
+        'elif ! VAULT_TOKEN="$login_token" vault token revoke ')
+    assert "could not revoke the previous Nomad token" in lines[revoke_previous + 1]
+    assert 'accessor_dir=/run/nomad-vault\naccessor_file="$accessor_dir/nomad-token.accessor"' \
+        in text
+    # Owner-only: umask before anything is written, dir 0700, temp file + mv.
+    assert text.index("umask 077") < text.index('mkdir -p "$accessor_dir"')
+    assert 'chmod 0700 "$accessor_dir"' in text
+    assert 'tmp="$(mktemp "$accessor_dir/.accessor.XXXXXX")"' in text
+    # /run is tmpfs: the comment says what happens to the token after a reboot.
+    assert "after a reboot" in text and "expires within its period (72h)" in text
+
+
+def test_script_writes_no_token_anywhere():
+    text = script()
+    # Every redirection into a file: only the accessor and the PID go to disk.
+    writes = {t.rstrip(";") for t in re.findall(r"\d?>\s*([^\s&]\S*)", text)}
+    assert writes == {'"$tmp"', "/dev/null", "/run/nomad/nomad.pid"}, writes
+    assert re.search(r"""printf '%s\\n' "\$nomad_accessor" > "\$tmp"\n""", text)
+    # The token variables appear only as assignments, tests and VAULT_TOKEN=.
+    for line in text.splitlines():
+        for var in ("$nomad_token", "$login_token"):
+            if var in line:
+                assert (f'VAULT_TOKEN="{var}"' in line or f'-n "{var}"' in line), line
+    assert "nomad_token=\"\"" in text.split("agent -config", 1)[1]  # Nomad holds it now
+
+
+FAKE_VAULT = r"""#!/usr/bin/env bash
+# A stand-in vault CLI: records each call (tokens by label, never by value).
+set -eu
+log="$FAKE_DIR/calls"
+label() {
+  case "${VAULT_TOKEN:-}" in
+    "") echo none ;;
+    hvs.LOGIN*) echo login ;;
+    hvs.NOMAD*) echo "nomad${VAULT_TOKEN#hvs.NOMAD}" ;;
+    *) echo other ;;
+  esac
+}
+case "$1 $2" in
+  "login -address=https://vault.example.com:8200")
+    echo "login" >> "$log"; echo "hvs.LOGIN$RANDOM" ;;
+  "write -address=https://vault.example.com:8200")
+    n=$(( $(cat "$FAKE_DIR/n" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$FAKE_DIR/n"
+    echo "create by $(label)" >> "$log"; echo "hvs.NOMAD$n" ;;
+  "token lookup")
+    echo "lookup by $(label)" >> "$log"
+    [[ -z "${FAKE_LOOKUP_FAILS:-}" ]] || exit 2
+    echo "acc$(label)" ;;
+  "token revoke")
+    if [[ " $* " == *" -accessor "* ]]; then
+      echo "revoke-accessor ${*: -1} by $(label)" >> "$log"
+      if [[ -n "${FAKE_REVOKE_FAILS:-}" ]]; then
+        echo "Error revoking token: token not found" >&2; exit 2
+      fi
+    else
+      echo "revoke-self by $(label)" >> "$log"
+    fi ;;
+  *) echo "unexpected: $*" >&2; exit 9 ;;
+esac
+"""
+
+
+def run_fake(tmp_path: Path, **env_extra: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """The rendered script against a stand-in vault and nomad; returns (run, calls)."""
+    bin_dir, fake = tmp_path / "bin", tmp_path / "fake"
+    if not bin_dir.exists():
+        bin_dir.mkdir()
+        fake.mkdir()
+        (bin_dir / "vault").write_text(FAKE_VAULT)
+        (bin_dir / "nomad").write_text(f'#!/bin/sh\necho "nomad by $VAULT_TOKEN" >> {fake}/nomad\n')
+        for exe in ("vault", "nomad"):
+            (bin_dir / exe).chmod(0o755)
+        key = tmp_path / "key.pem"
+        key.write_text("key\n")
+        text = (script().replace("/run/nomad-vault", str(tmp_path / "run" / "nomad-vault"))
+                        .replace("/run/nomad/nomad.pid", str(tmp_path / "run" / "nomad.pid"))
+                        .replace("/opt/nomad/tls/nomad_startup_key.pem", str(key))
+                        .replace("/usr/bin/nomad", str(bin_dir / "nomad")))
+        (tmp_path / "nomad-startup.sh").write_text(text)
+    (fake / "calls").write_text("")
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "FAKE_DIR": str(fake),
+           **env_extra}
+    done = subprocess.run(["bash", str(tmp_path / "nomad-startup.sh")], env=env,
+                          capture_output=True, text=True, timeout=30)
+    for _ in range(50):  # Nomad is started in the background
+        if (fake / "nomad").exists() or done.returncode:
+            break
+        subprocess.run(["sleep", "0.05"])
+    return done, (fake / "calls").read_text().splitlines()
+
+
+def test_restart_revokes_the_previous_token(tmp_path):
+    first, calls = run_fake(tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert calls == ["login", "create by login", "lookup by nomad1", "revoke-self by login"]
+    accessor_dir = tmp_path / "run" / "nomad-vault"
+    accessor_file = accessor_dir / "nomad-token.accessor"
+    assert accessor_file.read_text() == "accnomad1\n"
+    assert stat.S_IMODE(accessor_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE(accessor_file.stat().st_mode) == 0o600
+    assert sorted(p.name for p in accessor_dir.iterdir()) == ["nomad-token.accessor"]
+
+    second, calls = run_fake(tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert calls == ["login", "create by login", "lookup by nomad2",
+                     "revoke-accessor accnomad1 by login", "revoke-self by login"]
+    assert accessor_file.read_text() == "accnomad2\n"
+    assert (tmp_path / "fake" / "nomad").read_text().splitlines() == [
+        "nomad by hvs.NOMAD1", "nomad by hvs.NOMAD2"]
+    # No token text in anything the script wrote (the stand-ins' own files aside).
+    for path in (tmp_path / "run").rglob("*"):
+        if path.is_file():
+            assert "hvs." not in path.read_text(), path
+    assert not (tmp_path / ".vault-token").exists()
+
+
+def test_a_failed_revoke_of_the_previous_token_does_not_stop_nomad(tmp_path):
+    run_fake(tmp_path)
+    done, calls = run_fake(tmp_path, FAKE_REVOKE_FAILS="1")
+    assert done.returncode == 0, done.stderr
+    assert "revoke-accessor accnomad1 by login" in calls
+    assert "could not revoke the previous Nomad token" in done.stderr
+    assert (tmp_path / "run" / "nomad-vault" / "nomad-token.accessor").read_text() == "accnomad2\n"
+    assert (tmp_path / "fake" / "nomad").read_text().splitlines()[-1] == "nomad by hvs.NOMAD2"
+    # A file that holds no accessor is not passed to the CLI.
+    (tmp_path / "run" / "nomad-vault" / "nomad-token.accessor").write_text("-self\n")
+    done, calls = run_fake(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "not an accessor" in done.stderr
+    assert not any(c.startswith("revoke-accessor") for c in calls)
+
+
+def test_a_failed_start_revokes_the_token_it_minted(tmp_path):
+    run_fake(tmp_path)
+    done, calls = run_fake(tmp_path, FAKE_LOOKUP_FAILS="1")
+    assert done.returncode != 0
+    # The new token and the login token are revoked; the previous one is left alone
+    # (its accessor is still on file for the next start) and Nomad is not started.
+    assert calls == ["login", "create by login", "lookup by nomad2",
+                     "revoke-self by nomad2", "revoke-self by login"]
+    assert (tmp_path / "run" / "nomad-vault" / "nomad-token.accessor").read_text() == "accnomad1\n"
+    assert (tmp_path / "fake" / "nomad").read_text().splitlines() == ["nomad by hvs.NOMAD1"]
+
+
+def test_unreadable_key_fails_before_anything_is_minted(tmp_path):
+    run_fake(tmp_path)
+    (tmp_path / "key.pem").unlink()
+    done, calls = run_fake(tmp_path)
+    assert done.returncode == 1 and "cannot read" in done.stderr
+    assert calls == []
+
+
+def test_startup_policy_grants_revoke_accessor_and_nothing_broader():
+    rules = {r.path: tuple(r.capabilities) for r in nomad_startup().rules}
+    assert rules == {"auth/token/create-orphan": ("update", "sudo"),
+                     "auth/token/revoke-accessor": ("update",)}
+    acl = Acl.from_policies([nomad_startup()])
+    assert acl.allows("auth/token/revoke-accessor", "update")
+    assert not acl.allows("auth/token/revoke-accessor", "sudo")
+    for path in ("auth/token/revoke", "auth/token/revoke-orphan", "auth/token/lookup-accessor",
+                 "auth/token/accessors", "auth/token/revoke-accessor/x"):
+        assert acl.capabilities(path) == ["deny"], path
+    assert {r.path for r in nomad_startup(revoke_previous=False).rules} == {
+        "auth/token/create-orphan"}
+
+
+HARDENING = ("NoNewPrivileges=yes", "ProtectSystem=strict", "ReadWritePaths=/opt/nomad/data",
+             "ProtectHome=tmpfs", "PrivateTmp=yes", "PrivateDevices=yes",
+             "CapabilityBoundingSet=", "RestrictSUIDSGID=yes")
+
+
+def test_server_unit_runs_as_nomad_and_is_hardened():
+    lines = systemd_unit().splitlines()
+    for expected in ("User=nomad", "Group=nomad", *HARDENING,
+                     "RuntimeDirectory=nomad nomad-vault", "RuntimeDirectoryMode=0700",
+                     "RuntimeDirectoryPreserve=yes"):
+        assert expected in lines, expected
+    assert not any(line.startswith(("User=root", "AmbientCapabilities")) for line in lines)
+    text = systemd_unit(data_dir="/var/lib/nomad", pid_file="/var/run/nomad.pid")
+    assert "ReadWritePaths=/var/lib/nomad\nReadWritePaths=/var/run\n" in text
+    assert "RuntimeDirectory=nomad-vault\n" in text
+
+
+def test_client_unit_keeps_root_and_no_mount_sandbox():
+    text = systemd_unit(role="client")
+    lines = text.splitlines()
+    assert "User=root" in lines and "Group=root" in lines
+    assert "RuntimeDirectory=nomad nomad-vault" in lines
+    for directive in HARDENING:
+        assert directive not in lines, directive
+    assert "Docker" in text  # the comment says why
+    assert "User=nomad\n" in systemd_unit(role="client", user="nomad")
+
+
+@pytest.mark.parametrize("role", ["server", "client"])
+def test_units_verify(tmp_path, role):
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed: unit not verified")
+    unit = tmp_path / "nomad.service"
+    # /bin/true stands in for the script, which verify wants to exist.
+    unit.write_text(systemd_unit(script_path="/bin/true", role=role))
+    done = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "SYSTEMD_LOG_LEVEL": "warning"})
+    assert done.returncode == 0, done.stderr
+    assert "Unknown" not in done.stderr and "ignoring" not in done.stderr.lower(), done.stderr
