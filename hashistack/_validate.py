@@ -110,3 +110,77 @@ def mount_path(value: Any, what: str) -> str:
     return matches(
         value, MOUNT_PATH, what, "is not a mount path like 'cert' (no globs, no edge '/')"
     )
+
+
+# Grammars for values that reach Terraform, Nomad or the machines: one of each.
+
+# A DNS name (RFC 1123 labels), as TLS server names and hosts are written.
+DNS_NAME = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?")
+# A container image reference: [host[:port]/]path[:tag][@algo:hex], lower-case path
+# components joined by '.', '_', '__' or dashes (the distribution reference grammar).
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*" \
+        r"|\[[0-9A-Fa-f:.]+\])(?::[0-9]+)?"
+IMAGE = re.compile(
+    rf"(?:{_HOST}/)?{_COMPONENT}(?:/{_COMPONENT})*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?"
+)
+# Where HCL2 and Terraform start a template: `${` (interpolation), `%{` (directive).
+TEMPLATE_START = re.compile(r"[$%]\{")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """repr(value), cut to `limit` characters: messages name a value, never echo a file."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-1]}"
+
+
+def file_path(value: Any, what: str, *, absolute: bool = False) -> str:
+    """A path a product or Terraform opens: one line, no quotes or backslashes
+    (they would change meaning inside the `file("...")` and HCL strings it lands in)."""
+    text(value, what)
+    if _CONTROL.search(value) or any(c in value for c in '"\\'):
+        raise ValueError(f"{what} {shown(value)} may not hold quotes, backslashes or "
+                         "control characters")
+    if absolute and not posixpath.isabs(value):
+        raise ValueError(f"{what} must be an absolute path, got {shown(value)}")
+    return value
+
+
+def cidr(value: Any, what: str) -> str:
+    """An IP address or CIDR block, as Vault's bound_cidrs take them."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} {shown(value)} is not an IP address or CIDR block "
+                         "like 10.0.0.0/16") from None
+    return value
+
+
+_PEM_CERTIFICATE = re.compile(
+    r"-----BEGIN CERTIFICATE-----\r?\n(?:[A-Za-z0-9+/=]+\r?\n)+-----END CERTIFICATE-----"
+)
+
+
+def certificates(value: Any, what: str) -> str:
+    """PEM text holding CERTIFICATE blocks and nothing else.
+
+    Where a CA certificate is expected, anything more (a private key, a stray
+    `VAULT_TOKEN=` line) would be copied into Terraform state and JSON as is.
+    """
+    who = f"{what} " if what else ""
+    if not isinstance(value, str):
+        raise ValueError(f"{who}must be PEM text, got {shown(value)}")
+    blocks = _PEM_CERTIFICATE.findall(value)
+    rest = _PEM_CERTIFICATE.sub("", value)
+    if not blocks:
+        raise ValueError(f"{who}is not a PEM certificate (no -----BEGIN CERTIFICATE----- block)")
+    if rest.strip():
+        extra = "a private key" if "PRIVATE KEY" in rest else "text outside them"
+        raise ValueError(f"{who}holds {extra}; give only PEM CERTIFICATE blocks "
+                         "(the CA certificates)")
+    return value

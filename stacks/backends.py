@@ -17,10 +17,11 @@ from cdktf import (
     TerraformStack,
 )
 
-from stacks.config import Backend
+from stacks.config import Environment
 
 
-def configure(stack: TerraformStack, backend: Backend, stack_name: str) -> None:
+def configure(stack: TerraformStack, env: Environment, stack_name: str) -> None:
+    backend = env.backend
     if backend.type == "local":
         # Terraform runs in cdktf.out/stacks/<stack>/ and resolves a relative
         # path there; state must live outside cdktf.out, which synth replaces.
@@ -52,7 +53,14 @@ def configure(stack: TerraformStack, backend: Backend, stack_name: str) -> None:
             key=f"{backend.key or 'hashistack'}/{stack_name}.tfstate",
             region=backend.region,
             encrypt=True,
+            dynamodb_table=backend.dynamodb_table,
         )
+        if env.backend_lockfile:
+            # Terraform >= 1.10 locks S3 state with a `.tflock` object beside it
+            # (developer.hashicorp.com/terraform/language/backend/s3, use_lockfile);
+            # cdktf 0.21's S3Backend predates the option.
+            stack.add_override("terraform.backend.s3.use_lockfile", True)
+            stack.add_override("terraform.required_version", ">= 1.10")
     elif backend.type == "remote":
         RemoteBackend(
             stack,

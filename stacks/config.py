@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,7 +23,9 @@ from pydantic import (
     model_validator,
 )
 
-from hashistack._validate import ENV_NAME_UPPER, MOUNT_PATH
+from hashistack import _validate as valid
+from hashistack._validate import DNS_NAME, ENV_NAME_UPPER, IMAGE, MOUNT_PATH, TEMPLATE_START, shown
+from hashistack.checks.model import suppression_problem
 from hashistack.consul.connect_ca_config import auth_file_problem, ttl_problems
 from hashistack.durations import seconds
 from hashistack.vault.pki_keys import check_key_bits
@@ -33,14 +36,35 @@ class ConfigError(Exception):
     """Bad environment input: one message naming the file and the fields."""
 
 
-def _address(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
-        raise ValueError(f"{value!r} is not an address like https://vault.example.com:8200")
+# Go's time.Duration is int64 nanoseconds: the longest any of the products takes.
+MAX_DURATION = (2**63 - 1) // 10**9
+
+
+def _host(host: str) -> bool:
+    import ipaddress
+
     try:
-        parts.port  # noqa: B018 - raises on a bad port
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return bool(DNS_NAME.fullmatch(host))
+
+
+def _address(value: str) -> str:
+    try:
+        parts = urlsplit(value)
+        port = parts.port
     except ValueError as err:
-        raise ValueError(f"{value!r} has a bad port: {err}") from None
+        raise ValueError(f"{shown(value)} is not an address: {err}") from None
+    if parts.username is not None or parts.password is not None:
+        # It would land in JSON, rendered files and, in the legacy flow, on a
+        # command line anyone can read with `ps`. Tokens come from the environment.
+        raise ValueError("an address may not hold credentials (user:password@); "
+                         "each tool reads its token from its own environment")
+    if (parts.scheme not in ("http", "https") or not parts.hostname or not _host(parts.hostname)
+            or parts.path not in ("", "/") or parts.query or parts.fragment
+            or "?" in value or "#" in value or port == 0):
+        raise ValueError(f"{shown(value)} is not an address like https://vault.example.com:8200")
     return value.rstrip("/")
 
 
@@ -55,41 +79,66 @@ def _agent_address(value: str) -> str:
 
 
 def _duration(value: str) -> str:
-    seconds(value)
+    total = seconds(value)
+    if not 0 < total <= MAX_DURATION:
+        raise ValueError(f"{shown(value)} must be longer than 0s and at most {MAX_DURATION}s "
+                         "(Go's longest duration)")
     return value
 
 
 def _name(value: str) -> str:
-    if not value or not all(c.isalnum() or c in "-_" for c in value):
-        raise ValueError(f"{value!r} may hold only letters, digits, '-' and '_'")
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", value):
+        raise ValueError(f"{shown(value)} may hold only ASCII letters, digits, '-' and '_'")
+    return value
+
+
+def _dns_name(value: str) -> str:
+    if not DNS_NAME.fullmatch(value):
+        raise ValueError(f"{shown(value)} is not a DNS name like vault.example.com")
+    return value
+
+
+def _image(value: str) -> str:
+    if not IMAGE.fullmatch(value):
+        raise ValueError(f"{shown(value)} is not an image reference like "
+                         "registry.example.com/team/app:1.2.3")
     return value
 
 
 def _service_name(value: str) -> str:
     # Consul service names are DNS labels; Nomad job IDs accept them too.
     if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", value):
-        raise ValueError(f"{value!r} is not a service name: lowercase letters, digits and '-'")
+        raise ValueError(f"{shown(value)} is not a service name: lowercase letters, digits and '-'")
     return value
 
 
 def _env_name(value: str) -> str:
     if not ENV_NAME_UPPER.fullmatch(value):
-        raise ValueError(f"{value!r} is not an environment variable name like DB_USER")
+        raise ValueError(f"{shown(value)} is not an environment variable name like DB_USER")
     return value
 
 
 def _pem(value: str) -> str:
-    if "-----BEGIN CERTIFICATE-----" not in value:
-        raise ValueError("not a PEM certificate (no -----BEGIN CERTIFICATE----- line)")
-    if "PRIVATE KEY" in value:
-        raise ValueError("holds a private key; give only the CA certificate")
-    return value
+    return valid.certificates(value, "")
 
 
 def _mount_path(value: str) -> str:
     if not MOUNT_PATH.fullmatch(value):
-        raise ValueError(f"{value!r} is not a mount path (no leading or trailing '/', no globs)")
+        raise ValueError(f"{shown(value)} is not a mount path (no leading or trailing '/', "
+                         "no globs)")
     return value
+
+
+def _datacenter(value: str) -> str:
+    # Consul's own rule (agent/config/builder.go, Validate): ^[a-z0-9_-]+$.
+    if not re.fullmatch(r"[a-z0-9_-]+", value):
+        raise ValueError(f"{shown(value)} may hold only lowercase letters, digits, '-' and '_' "
+                         "(Consul's datacenter rule)")
+    return value
+
+
+def _line(value: str) -> str:
+    return valid.text(value, "the value")
 
 
 Address = Annotated[str, AfterValidator(_address)]
@@ -101,25 +150,81 @@ EnvName = Annotated[str, AfterValidator(_env_name)]
 Pem = Annotated[str, AfterValidator(_pem)]
 SecretKey = Annotated[str, Field(min_length=1, pattern=r'^[^"\\`{}\s]+$')]
 MountPath = Annotated[str, AfterValidator(_mount_path)]
+DnsName = Annotated[str, AfterValidator(_dns_name)]
+Image = Annotated[str, AfterValidator(_image)]
+Datacenter = Annotated[str, AfterValidator(_datacenter)]
+Line = Annotated[str, AfterValidator(_line)]
+# A file on the machine that runs cdktf / Terraform (relative to where it runs).
+DeployFile = Annotated[str, AfterValidator(lambda v: valid.file_path(v, "the path"))]
+# A file on the Nomad, Consul or Vault machines: always absolute.
+MachineFile = Annotated[
+    str, AfterValidator(lambda v: valid.file_path(v, "the path", absolute=True))
+]
+Cidr = Annotated[str, AfterValidator(lambda v: valid.cidr(v, "the value"))]
+# JWT `aud` values: printable ASCII, no blanks or quotes.
+Audience = Annotated[str, Field(pattern=r"^[!#-\[\]-~]+$")]
+
+
+def _unique(values: list, what: str) -> None:
+    dupes = sorted({v for v in values if values.count(v) > 1})
+    if dupes:
+        raise ValueError(f"{what}: {', '.join(dupes)} given more than once")
+
+
+# Where a value may span lines: PEM text.
+MULTI_LINE = {("vault", "cert_auth", "ca_pem"), ("vault", "workload_identity", "jwks_ca_pem")}
+
+
+def _data_only(data: object, where: tuple = ()) -> None:
+    """Refuse template syntax and control characters in every string of the file.
+
+    Terraform evaluates `${...}` and `%{...}` inside any JSON string on the
+    machine that runs `cdktf deploy` (`${file("/etc/shadow")}` reads it), and
+    Nomad's HCL2 does the same in jobspecs. Config is data: one rule here, for
+    every field, instead of an escape at each place a value lands.
+    """
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _data_only(value, (*where, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            _data_only(value, (*where, i))
+    elif isinstance(data, str):
+        field_ = ".".join(map(str, where))
+        if TEMPLATE_START.search(data):
+            raise ValueError(f"{field_}: {shown(data)} holds '${{' or '%{{': Terraform and "
+                             "Nomad would evaluate it as a template; config values are data")
+        allowed = "\n\r" if tuple(k for k in where if isinstance(k, str)) in MULTI_LINE else ""
+        if any((c < " " and c not in allowed + "\t") or c == "\x7f" for c in data):
+            raise ValueError(f"{field_}: {shown(data)} holds a control character")
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: TOML gives exact types; "8080" for a port or 1 for true is a typo.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Tls(Model):
-    ca_file: str | None = None
-    cert_file: str | None = None
-    key_file: str | None = None
-    server_name: str | None = None
+    """How Terraform's provider reaches the product: files on the deploy machine."""
+
+    ca_file: DeployFile | None = None
+    cert_file: DeployFile | None = None
+    key_file: DeployFile | None = None
+    server_name: DnsName | None = None
     skip_verify: bool = False
+
+    @model_validator(mode="after")
+    def _pair(self) -> Tls:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("cert_file and key_file go together (client certificate and its key)")
+        return self
 
 
 class Audit(Model):
     enabled: bool | None = None  # None: on in staging and prod, off in dev
     type: Literal["file", "socket"] = "file"
-    file_path: str = "/var/log/vault/audit.log"
-    socket_address: str | None = None
+    file_path: MachineFile = "/var/log/vault/audit.log"
+    socket_address: AgentAddress | None = None
     socket_type: Literal["tcp", "udp", "unix"] = "tcp"
 
     @model_validator(mode="after")
@@ -132,7 +237,8 @@ class Audit(Model):
 class Pki(Model):
     root_path: MountPath = "connect-root"
     intermediate_path: MountPath = "connect-intermediate"
-    common_name: str = "Consul Connect Root CA"
+    # X.509 caps a common name at 64 characters (RFC 5280, ub-common-name).
+    common_name: Annotated[Line, Field(max_length=64)] = "Consul Connect Root CA"
     root_ttl: Duration = "87600h"
     key_type: Literal["ec", "rsa"] = "ec"
     key_bits: int = 256
@@ -149,10 +255,10 @@ class WorkloadIdentity(Model):
     path: MountPath = "jwt-nomad"
     role: Name = "nomad-workloads"
     policy: Name = "nomad-workloads"
-    audience: Annotated[str, Field(min_length=1)] = "vault.io"
+    audience: Audience = "vault.io"
     token_period: Duration = "30m"
     jwks_url: Address | None = None  # None: Nomad's address + /.well-known/jwks.json
-    jwks_ca_file: str | None = None
+    jwks_ca_file: DeployFile | None = None
     jwks_ca_pem: Pem | None = None
 
 
@@ -171,9 +277,9 @@ class CertAuth(Model):
     path: MountPath = "cert"
     role: Name = "nomad_startup"
     startup_policy: Name = "nomad_startup"
-    ca_pem_file: str | None = None
+    ca_pem_file: DeployFile | None = None
     ca_pem: Pem | None = None
-    allowed_common_names: list[str] = Field(default_factory=list)
+    allowed_common_names: list[Line] = Field(default_factory=list)
     token_ttl: Duration = "24h"
 
     @model_validator(mode="after")
@@ -199,12 +305,12 @@ class AgentAppRole(Model):
     token_ttl: Duration = "1h"
     token_max_ttl: Duration = "4h"
     secret_id_ttl: Duration | None = None  # None: does not expire
-    bound_cidrs: list[str] = Field(default_factory=list)
+    bound_cidrs: list[Cidr] = Field(default_factory=list)
 
 
 class Vault(Model):
     address: Address = "http://127.0.0.1:8200"
-    namespace: str | None = None
+    namespace: MountPath | None = None  # Vault Enterprise: "team" or "team/child"
     tls: Tls = Tls()
     kv_mount: MountPath = "secret"
     kv_create_mount: bool | None = None  # None: dev servers mount secret/ already
@@ -232,7 +338,7 @@ class ConnectCa(Model):
     token_period: Duration = "72h"
     # AppRole: the Consul servers' addresses; their secret ID does not expire
     # (Consul logs in again whenever its token lapses), so bind it instead.
-    bound_cidrs: list[str] = Field(default_factory=list)
+    bound_cidrs: list[Cidr] = Field(default_factory=list)
     # AppRole: where the Consul servers hold role_id and secret_id. Consul 1.22+
     # reads them only under /run/secrets or /var/run/secrets (hashicorp/consul#23249).
     auth_files_dir: Annotated[str, AfterValidator(_auth_files_dir)] = "/run/secrets/vault/consul-ca"
@@ -240,7 +346,7 @@ class ConnectCa(Model):
 
 class Consul(Model):
     address: Address = "http://127.0.0.1:8500"
-    datacenter: str = "dc1"
+    datacenter: Datacenter = "dc1"
     acl: bool | None = None  # None: off in dev (`consul agent -dev` has no ACLs)
     tls: Tls = Tls()
     connect_ca: ConnectCa = ConnectCa()
@@ -249,9 +355,9 @@ class Consul(Model):
 class AgentTlsFiles(Model):
     """Files on the Nomad machines for the agents' own mTLS (`tls {}`)."""
 
-    ca_file: str
-    cert_file: str
-    key_file: str
+    ca_file: MachineFile
+    cert_file: MachineFile
+    key_file: MachineFile
 
 
 class NomadConsul(Model):
@@ -268,14 +374,14 @@ class NomadConsul(Model):
     # None: 127.0.0.1:8503 (Consul's grpc_tls_port) with TLS; without, Nomad's default.
     grpc_address: AgentAddress | None = None
     ssl: bool | None = None  # None: as consul.address (https: true)
-    ca_file: str | None = None  # None: consul.tls.ca_file, on the Nomad machines
+    ca_file: MachineFile | None = None  # None: consul.tls.ca_file, on the Nomad machines
 
 
 class Nomad(Model):
     address: Address = "http://127.0.0.1:4646"
-    region: str = "global"
-    datacenters: list[str] = Field(default_factory=lambda: ["dc1"])
-    version: str = "1.10.0"
+    region: Name = "global"
+    datacenters: list[Name] = Field(default_factory=lambda: ["dc1"], min_length=1)
+    version: Line = "1.10.0"
     integration: Literal["workload-identity", "legacy"] | None = None  # None: by version
     namespaces: list[Name] = Field(default_factory=lambda: ["default"])
     tls: Tls = Tls()
@@ -285,25 +391,34 @@ class Nomad(Model):
     @model_validator(mode="after")
     def _version(self) -> Nomad:
         Version.parse(self.version)
+        _unique(self.namespaces, "namespaces")
+        _unique(self.datacenters, "datacenters")
         return self
 
 
 class Backend(Model):
     type: Literal["local", "consul", "s3", "remote", "cloud"] = "local"
     # local: the folder for state files, relative to the project root
-    path: str | None = None
+    path: DeployFile | None = None
     # consul
-    consul_address: str | None = None
-    consul_path: str | None = None
-    ca_file: str | None = None
-    # s3
-    bucket: str | None = None
-    key: str | None = None
-    region: str | None = None
+    consul_address: Annotated[str, Field(pattern=r"^(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$")] \
+        | None = None
+    consul_path: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")] \
+        | None = None
+    ca_file: DeployFile | None = None
+    # s3 (bucket names: lowercase letters, digits, '.', '-'; 3-63 characters)
+    bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = None
+    key: Annotated[str, Field(pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")] \
+        | None = None
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z0-9]+)+$")] | None = None
+    # s3 state locking: a lock file beside the state (Terraform >= 1.10), or a
+    # DynamoDB table. None: on in staging and prod (see Environment.backend_lockfile).
+    use_lockfile: bool | None = None
+    dynamodb_table: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{3,255}$")] | None = None
     # remote / cloud
-    hostname: str | None = None
-    organization: str | None = None
-    workspace_prefix: str | None = None
+    hostname: DnsName | None = None
+    organization: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+    workspace_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$")] | None = None
 
     @model_validator(mode="after")
     def _required(self) -> Backend:
@@ -316,6 +431,9 @@ class Backend(Model):
         missing = [f for f in need if getattr(self, f) is None]
         if missing:
             raise ValueError(f"backend type {self.type!r} requires {', '.join(missing)}")
+        s3_only = [f for f in ("use_lockfile", "dynamodb_table") if getattr(self, f) is not None]
+        if s3_only and self.type != "s3":
+            raise ValueError(f"{', '.join(s3_only)}: only for backend type 's3'")
         return self
 
 
@@ -323,19 +441,32 @@ class App(Model):
     """An application: its KV secrets, its Vault grant, its job and service."""
 
     name: ServiceName
-    image: Annotated[str, Field(min_length=1)]
+    image: Image
     namespace: Name = "default"
     port: int = Field(default=8080, ge=1, le=65535)
     count: int = Field(default=1, ge=0)
     secrets: dict[EnvName, SecretKey] = Field(default_factory=dict)  # ENV_VAR -> KV key
     upstreams: list[ServiceName] = Field(default_factory=list)
-    health_path: Annotated[str, Field(pattern=r"^/\S*$")] = "/health"
+    # An HTTP path: RFC 3986 path and query characters, no braces.
+    health_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9._~!$&'()*+,;=:@/%?-]*$")] = "/health"
+
+    @model_validator(mode="after")
+    def _upstreams(self) -> App:
+        _unique(self.upstreams, "upstreams")
+        return self
 
 
 class Suppression(Model):
     rule: str
-    resource: str  # construct path or Terraform address
-    reason: Annotated[str, Field(min_length=10)]
+    resource: Line  # construct path or Terraform address
+    reason: Annotated[Line, Field(min_length=10)]
+
+    @model_validator(mode="after")
+    def _known(self) -> Suppression:
+        problem = suppression_problem(self.rule, self.reason)
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
 class Environment(Model):
@@ -347,6 +478,12 @@ class Environment(Model):
     backend: Backend = Backend()
     apps: list[App] = Field(default_factory=list)
     suppressions: list[Suppression] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _values_are_data(cls, data: object) -> object:
+        _data_only(data)
+        return data
 
     @model_validator(mode="after")
     def _strict_tiers(self) -> Environment:
@@ -367,6 +504,11 @@ class Environment(Model):
             )
         if self.vault.audit.enabled is False:
             raise ValueError(f"vault.audit.enabled cannot be false in {self.tier}")
+        if self.tier == "prod" and self.consul.connect_ca.auth == "token":
+            # Terraform would mint the token: it sits in the Vault stack's state and,
+            # unmarked, in the Consul stack's config_json. AppRole keeps it out of both.
+            raise ValueError('consul.connect_ca.auth = "token" is refused in prod: the '
+                             "token would be stored in Terraform state; use \"approle\"")
         return self
 
     @model_validator(mode="after")
@@ -434,6 +576,15 @@ class Environment(Model):
         return auth or ("token" if self.tier == "dev" else "approle")
 
     @property
+    def backend_lockfile(self) -> bool:
+        """S3 state locking with a lock file: on in staging and prod unless a
+        DynamoDB table locks instead or the file says otherwise."""
+        b = self.backend
+        if b.use_lockfile is not None:
+            return b.use_lockfile
+        return b.type == "s3" and self.tier != "dev" and b.dynamodb_table is None
+
+    @property
     def kv_create_mount(self) -> bool:
         create = self.vault.kv_create_mount
         return self.tier != "dev" if create is None else create
@@ -474,13 +625,19 @@ def load(path: Path) -> Environment:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start})") from None
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: malformed TOML: {err}") from None
+        raise ConfigError(f"{path}: malformed TOML: {_cut(str(err))}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: malformed TOML: nested too deeply") from None
     data.setdefault("name", path.stem)
     try:
         env = Environment.model_validate(data)
     except ValidationError as err:
         raise ConfigError(f"{path}: {_describe(err)}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: values nested too deeply") from None
     if env.name != path.stem:
         raise ConfigError(f"{path}: name: {env.name!r} must match the file name {path.stem!r}")
     return _resolve_files(env, path)
@@ -494,6 +651,13 @@ def _resolve_files(env: Environment, path: Path) -> Environment:
     resolved = (path.parent / pem).resolve()
     if not resolved.is_file():
         raise ConfigError(f"{path}: vault.cert_auth.ca_pem_file: no such file {resolved}")
+    try:
+        text = resolved.read_text(encoding="utf-8")
+        valid.certificates(text, str(resolved))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        why = err.strerror if isinstance(err, OSError) else "not UTF-8 text" if isinstance(
+            err, UnicodeDecodeError) else str(err)
+        raise ConfigError(f"{path}: vault.cert_auth.ca_pem_file: {why}") from None
     cert_auth = env.vault.cert_auth.model_copy(update={"ca_pem_file": str(resolved)})
     vault = env.vault.model_copy(update={"cert_auth": cert_auth})
     return env.model_copy(update={"vault": vault})
@@ -502,12 +666,18 @@ def _resolve_files(env: Environment, path: Path) -> Environment:
 def _describe(err: ValidationError) -> str:
     lines = []
     for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        where = ".".join(str(p) for p in e["loc"])
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
-        lines.append(f"{where}: {msg}")
-    return "; ".join(lines)
+        lines.append(_cut(f"{where}: {msg}" if where else msg))
+    return _cut("; ".join(lines[:5]) + (f"; and {len(lines) - 5} more" if len(lines) > 5 else ""),
+                1000)
+
+
+def _cut(text: str, limit: int = 300) -> str:
+    """Messages name the field and a glimpse of the value; they never echo a whole file."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def load_all(directory: Path, only: str | None = None) -> list[Environment]:

@@ -38,7 +38,7 @@ class ConsulStack(TerraformStack):
             key_file=c.tls.key_file,
             insecure_https=c.tls.skip_verify or None,
         )
-        backends.configure(self, env.backend, name)
+        backends.configure(self, env, name)
 
         ca = c.connect_ca
         login = {

@@ -65,7 +65,7 @@ class NomadStack(TerraformStack):
             key_file=n.tls.key_file,
             skip_verify=n.tls.skip_verify or None,
         )
-        backends.configure(self, env.backend, name)
+        backends.configure(self, env, name)
         self.env = env
         # Files to ship to the machines, written beside this stack's JSON.
         self.rendered: dict[str, str] = {}

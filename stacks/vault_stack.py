@@ -48,7 +48,7 @@ class VaultStack(TerraformStack):
             if v.tls.cert_file
             else None,
         )
-        backends.configure(self, env.backend, name)
+        backends.configure(self, env, name)
 
         if env.audit_enabled:
             AuditDevice(

@@ -67,7 +67,7 @@ BAD = {
                            "apps.0.secrets.db-user"),
     "bad service name": ('[[apps]]\nname = "A_b"\nimage = "i"\n', "apps.0.name"),
     "inline ca not pem": ('[vault.cert_auth]\nca_pem = "abc"\n',
-                          "vault.cert_auth.ca_pem: not a PEM certificate"),
+                          "vault.cert_auth.ca_pem: is not a PEM certificate"),
     "empty audience": ('[vault.workload_identity]\naudience = ""\n',
                        "vault.workload_identity.audience"),
     "pki key bits": ('[vault.pki]\nkey_bits = 1000\n', "vault.pki: key_bits 1000"),

@@ -162,12 +162,21 @@ def test_cert_auth_role_seed_003():
 
 def test_cert_auth_refuses_non_pem_and_private_keys(tmp_path):
     backend = CertAuthBackend(s := stack(), "cert")
-    with pytest.raises(ValueError, match="not PEM"):
+    with pytest.raises(ValueError, match="not a PEM certificate"):
         CertAuthRole(s, "r", backend=backend, name="n", certificate="abc", token_policies=["p"])
     key = tmp_path / "ca.pem"
     key.write_text(PEM + "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n")
-    with pytest.raises(ValueError, match=f"{key}: holds a private key"):
+    with pytest.raises(ValueError, match=f"{key} holds a private key"):
         read_ca_pem(key)
+    # Only CERTIFICATE blocks: a token line or an OpenSSH key beside the CA is refused.
+    for extra in ("VAULT_TOKEN=hvs.CAESIJ0example\n",
+                  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbg==\n-----END OPENSSH PRIVATE KEY-----\n"):
+        with pytest.raises(ValueError, match="holds (text outside them|a private key)"):
+            CertAuthRole(s, f"r{len(extra)}", backend=backend, name="n",
+                         certificate=PEM + extra, token_policies=["p"])
+    two = tmp_path / "two.pem"
+    two.write_text(PEM + "\n" + PEM)
+    assert read_ca_pem(two) == PEM + "\n" + PEM
     with pytest.raises(ValueError, match="cannot read"):
         read_ca_pem(tmp_path / "missing.pem")
 

@@ -9,11 +9,10 @@ from cdktf_cdktf_provider_vault.auth_backend import AuthBackend
 from cdktf_cdktf_provider_vault.cert_auth_backend_role import CertAuthBackendRole
 from constructs import Construct
 
+from hashistack import _validate as valid
 from hashistack._cdktf import ConstructError
 from hashistack._cdktf import protect as protect_state
 from hashistack.durations import seconds
-
-_PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
 
 
 def read_ca_pem(path: str | Path) -> str:
@@ -23,11 +22,9 @@ def read_ca_pem(path: str | Path) -> str:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ValueError(f"{path}: cannot read CA certificate: {err.strerror}") from None
-    if _PEM_BEGIN not in text:
-        raise ValueError(f"{path}: not a PEM certificate (no {_PEM_BEGIN} line)")
-    if "PRIVATE KEY" in text:
-        raise ValueError(f"{path}: holds a private key; give only the CA certificate")
-    return text
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not a PEM certificate (not UTF-8 text: {err.reason})") from None
+    return valid.certificates(text, str(path))
 
 
 class CertAuthBackend(Construct):
@@ -63,10 +60,10 @@ class CertAuthRole(Construct):
         allowed_common_names: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, id)
-        if _PEM_BEGIN not in certificate:
-            raise ConstructError(self, f"certificate is not PEM (no {_PEM_BEGIN} line)")
-        if "PRIVATE KEY" in certificate:
-            raise ConstructError(self, "certificate holds a private key; give only the CA")
+        try:
+            valid.certificates(certificate, "certificate")
+        except ValueError as err:
+            raise ConstructError(self, str(err)) from None
         if not token_policies:
             raise ConstructError(self, "token_policies is empty: the login would grant nothing")
         self.name = name
