@@ -42,6 +42,11 @@ class HclSyntaxError(ValueError):
 _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
             "\\": "\\", '"': '"'}
 _PUNCT = {"{", "}", "[", "]", "=", ","}
+# hcl/token Value(): a NUMBER is strconv.ParseInt(text, 0, 64), a FLOAT
+# strconv.ParseFloat(text, 64); out of range, HashiCorp's reader panics.
+_INT64 = range(-(1 << 63), 1 << 63)
+# Nesting deeper than this is refused (HCL1 has no limit; Python's stack has).
+MAX_DEPTH = 100
 _NUMBER = re.compile(r"-?(0[xX][0-9a-fA-F]+|[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)")
 
 
@@ -57,6 +62,26 @@ _FAST = re.compile(
     r"[ \t]*(?P=anchor)\n)"
 )
 _SIMPLE_ESCAPE = re.compile(r"\\(.)")
+
+
+def _clip(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
+def _escape_length(s: str, i: int) -> int:
+    """Length of the escape at s[i] ('\\') as hcl/scanner scanEscape reads it, 0 if illegal."""
+    e = s[i + 1:i + 2]
+    if e and e in 'abfnrtv\\"':
+        return 2
+    if e and e in "01234567":
+        return 4 if all(o in "01234567" for o in s[i + 2:i + 4]) and i + 4 <= len(s) else 0
+    n = {"x": 2, "u": 4, "U": 8}.get(e)
+    if n and len(s) >= i + 2 + n and all(h in _HEX for h in s[i + 2:i + 2 + n]):
+        return 2 + n
+    return 0
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def _ident_char(c: str) -> bool:
@@ -115,10 +140,14 @@ class _Lexer:
                     continue
                 append(("STRING", body, line))
                 line += body.count("\n") + 2
-            elif kind == "int":
+            elif kind == "int" and len(m["int"]) < 19:
                 number = Int(m["int"])
                 number.text = m["int"]
                 append(("NUMBER", number, line))
+            elif kind == "int":
+                self.i, self.line = m.start("int"), line
+                append(self._next())
+                i, line = self.i, self.line
             else:
                 c = m["punct"]
                 append((c, c, line))
@@ -165,14 +194,22 @@ class _Lexer:
             text = m.group(0)
             if m.group(2) or m.group(3):
                 v: Any = Float(text)
+                if v in (float("inf"), float("-inf")):
+                    raise self.error(f"number {_clip(text)} is out of range (float64)")
             else:
                 digits = text.lstrip("-")
+                if len(digits.lower().removeprefix("0x").lstrip("0")) > 22:
+                    # Beyond int64 in any base; and int() refuses 4300 digits.
+                    raise self.error(f"number {_clip(text)} is out of range (int64)")
                 try:
                     n = int(digits, 16) if digits[:2].lower() == "0x" else \
                         int(digits, 8) if len(digits) > 1 and digits[0] == "0" else int(digits)
                 except ValueError:
                     raise self.error(f"invalid number {text!r}") from None
-                v = Int(-n if text.startswith("-") else n)
+                n = -n if text.startswith("-") else n
+                if n not in _INT64:
+                    raise self.error(f"number {_clip(text)} is out of range (int64)")
+                v = Int(n)
             v.text = text
             return ("NUMBER", v, line)
         if c.isalpha() or c == "_":
@@ -187,7 +224,8 @@ class _Lexer:
 
     def _string(self) -> str:
         # hcl/scanner scanString + hcl/strconv Unquote: escapes are decoded
-        # outside `${...}`; inside, text (quotes included) is kept as is.
+        # outside `${...}`; inside, text (quotes and escapes included) is kept
+        # as is, though the scanner still refuses an escape it does not know.
         s, i, out, braces = self.s, self.i + 1, [], 0
         while True:
             if i >= len(s) or (s[i] == "\n" and braces == 0):
@@ -201,6 +239,15 @@ class _Lexer:
                 out.append("${")
                 continue
             if braces:
+                if c == "\\":
+                    n = _escape_length(s, i)
+                    if not n:
+                        raise self.error("illegal char escape")
+                    out.append(s[i:i + n])
+                    i += n
+                    continue
+                if c == "\ufffd":  # strconv.Unquote takes it for invalid UTF-8
+                    raise self.error("invalid syntax: U+FFFD inside '${'")
                 braces += (c == "{") - (c == "}")
                 self.line += c == "\n"
                 out.append(c)
@@ -219,7 +266,11 @@ class _Lexer:
                 hexd = s[i + 2:i + 2 + n]
                 if len(hexd) != n or not all(h in "0123456789abcdefABCDEF" for h in hexd):
                     raise self.error("illegal char escape")
-                out.append(chr(int(hexd, 16)))
+                code = int(hexd, 16)
+                if code > 0x10FFFF:
+                    raise self.error(f"illegal char escape: \\{e}{hexd} is beyond U+10FFFF")
+                # utf8.EncodeRune writes U+FFFD for a surrogate.
+                out.append("\ufffd" if 0xD800 <= code <= 0xDFFF and e != "x" else chr(code))
                 i += 2 + n
             elif e and e in "01234567":
                 octd = s[i + 1:i + 4]
@@ -261,6 +312,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.toks = _Lexer(text).tokens()
         self.k = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, Any, int]:
         return self.toks[self.k]
@@ -301,9 +353,16 @@ class _Parser:
             else:
                 raise self.error(tok, f"expected: IDENT | STRING got: {tok[0]}")
 
+    def nested(self, tok: tuple) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(tok, f"nesting deeper than {MAX_DEPTH} levels")
+
     def obj(self) -> Obj:
+        self.nested(self.toks[self.k - 1])
         items = self.object_list("}")
         self.take()
+        self.depth -= 1
         return items
 
     def value(self) -> Any:
@@ -313,14 +372,17 @@ class _Parser:
         if tok[0] == "{":
             return self.obj()
         if tok[0] == "[":
+            self.nested(tok)
             out = []
             while True:
                 if self.peek()[0] == "]":
                     self.take()
+                    self.depth -= 1
                     return out
                 out.append(self.value())
                 nxt = self.take()
                 if nxt[0] == "]":
+                    self.depth -= 1
                     return out
                 if nxt[0] != ",":
                     raise self.error(nxt, "error parsing list, expected comma or list end, "
@@ -361,11 +423,54 @@ def _walk_flatten(v: Any) -> Any:
     return v
 
 
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.S)
+# Go's strconv.Unquote (which HCL1 applies to JSON strings) refuses a \u
+# escape of a surrogate, even one of a pair.
+_JSON_SURROGATE = re.compile(r'(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F]')
+
+
+def _json_checks(text: str) -> None:
+    depth = 0
+    for m in _JSON_NESTING.finditer(text):
+        c = m.group(0)
+        if c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise HclSyntaxError(f"nesting deeper than {MAX_DEPTH} levels")
+        elif c in "]}":
+            depth -= 1
+        elif "\\u" in c and _JSON_SURROGATE.search(c):
+            raise HclSyntaxError("invalid syntax: a \\u escape of a UTF-16 surrogate")
+
+
+def _json_int(text: str) -> Int:
+    if len(text.lstrip("-").lstrip("0")) > 19 or int(text) not in _INT64:
+        raise HclSyntaxError(f"number {_clip(text)} is out of range (int64)")
+    v = Int(text)
+    v.text = text
+    return v
+
+
+def _json_float(text: str) -> Float:
+    v = Float(text)
+    if v in (float("inf"), float("-inf")):
+        raise HclSyntaxError(f"number {_clip(text)} is out of range (float64)")
+    v.text = text
+    return v
+
+
+def _json_constant(text: str) -> Any:
+    raise HclSyntaxError(f"{text} is not a JSON number")
+
+
 def parse_hcl1(text: str) -> Obj:
     """The root object list of HCL1 (or HCL1-JSON, if it starts with '{') text."""
     if text.lstrip().startswith("{"):
+        _json_checks(text)
         try:
-            top = json.loads(text, object_pairs_hook=lambda p: Obj(((k,), v, 0) for k, v in p))
+            top = json.loads(text, object_pairs_hook=lambda p: Obj(((k,), v, 0) for k, v in p),
+                             parse_int=_json_int, parse_float=_json_float,
+                             parse_constant=_json_constant)
         except json.JSONDecodeError as e:
             raise HclSyntaxError(str(e)) from None
         if not isinstance(top, Obj):
