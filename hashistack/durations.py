@@ -6,6 +6,8 @@ import re
 
 _UNITS = {"h": 3600, "m": 60, "s": 1}
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+# Go's time.Duration is int64 nanoseconds: 2562047h47m16s is the most it holds.
+MAX_SECONDS = ((1 << 63) - 1) // 10**9
 
 
 def seconds(text: str | int) -> int:
@@ -19,12 +21,23 @@ def seconds(text: str | int) -> int:
     if isinstance(text, int):
         if text < 0:
             raise ValueError(f"{text} is negative; a duration must be >= 0")
+        if text > MAX_SECONDS:
+            raise ValueError(f"{text} seconds is out of range; a duration is at most "
+                             f"{MAX_SECONDS} seconds (2562047h, Go's time.Duration)")
         return text
     match = _DURATION.match(text.strip()) if isinstance(text, str) else None
     if not text or match is None or not any(match.groups()):
         raise ValueError(f'{text!r} is not a duration; write it like "72h", "30m" or "1h30m"')
-    h, m, s = (int(g) if g else 0 for g in match.groups())
-    return h * 3600 + m * 60 + s
+    if any(g and len(g.lstrip("0")) > 19 for g in match.groups()):
+        total = MAX_SECONDS + 1  # also spares int() its 4300-digit limit
+    else:
+        h, m, s = (int(g) if g else 0 for g in match.groups())
+        total = h * 3600 + m * 60 + s
+    if total > MAX_SECONDS:
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise ValueError(f"{shown!r} is out of range; a duration is at most 2562047h "
+                         "(Go's time.Duration)")
+    return total
 
 
 def format_hours(total: int) -> str:

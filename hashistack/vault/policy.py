@@ -60,9 +60,12 @@ INTERPOLATION = re.compile(r"\$\{[^{}]*\}")
 TEMPLATE = re.compile(r"\{\{((?:\$\{[^{}]*\}|[^{}])*)\}\}")
 # sdk/helper/identitytpl/templating.go renders only these roots; anything else never renders.
 _TEMPLATE_ROOTS = ("identity.entity.", "identity.groups.", "time.")
-_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0,
-             "m": 60.0, "h": 3600.0}
+# Go's time unitMap, in nanoseconds.
+_GO_UNITS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10**9,
+             "m": 60 * 10**9, "h": 3600 * 10**9}
 _GO_INT = re.compile(r"[+-]?[0-9]+")
+# A time.Duration is an int64 of nanoseconds (about 292 years).
+_MAX_NS = (1 << 63) - 1
 
 
 class PolicyError(ValueError):
@@ -138,51 +141,91 @@ def _check_vault_path(path: str) -> None:
 def duration_seconds(value: Any) -> float:
     """Seconds in a Vault duration, as go-secure-stdlib parseutil.ParseDurationSecond
     reads it: "" is 0, an integer is seconds, "<int>d" is days, otherwise Go's
-    time.ParseDuration ("300ms", "1h30m", "-5m"). Raises ValueError."""
+    time.ParseDuration ("300ms", "1h30m", "-5m"). Raises ValueError, also for a
+    duration beyond time.Duration's int64 nanoseconds (Go's ParseDuration
+    refuses it; the integer forms would silently wrap around in Vault)."""
     if isinstance(value, bool) or value is None:
         if value is None:
             return 0.0
         raise ValueError(f"{value!r} is not a duration")
+    if isinstance(value, float) and value != value:
+        raise ValueError("NaN is not a duration")
     if isinstance(value, (int, float)):
+        if abs(value) > _MAX_NS // 10**9:
+            raise ValueError(f"{value!r} seconds is out of range for a duration")
         return float(int(value))
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a duration")
     if value == "":
         return 0.0
     if _GO_INT.fullmatch(value):
-        return float(int(value))
+        # strconv.ParseInt(in, 10, 64), else on to ParseDuration ("missing unit").
+        return _in_range(value, _go_int(value) if len(value) < 25 else None, 10**9)
     if value.endswith("d"):
         if not _GO_INT.fullmatch(value[:-1]):
-            raise ValueError(f"{value!r} is not a duration")
-        return float(int(value[:-1]) * 86400)
-    return _go_duration(value)
+            raise ValueError(f"{_clip(value)} is not a duration")
+        return _in_range(value, _go_int(value[:-1]) if len(value) < 25 else None, 86400 * 10**9)
+    return _go_duration(value) / 1e9
 
 
-def _go_duration(text: str) -> float:
-    s, sign = text, 1.0
+def _clip(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
+def _go_int(text: str) -> int | None:
+    n = int(text)
+    return n if -(1 << 63) <= n <= _MAX_NS else None
+
+
+def _in_range(text: str, n: int | None, unit: int) -> float:
+    if n is None or abs(n * unit) > _MAX_NS:
+        raise ValueError(f"{_clip(text)} is out of range for a duration (at most 2562047h)")
+    return float(n * unit // 10**9) if unit >= 10**9 else n * unit / 1e9
+
+
+def _go_duration(text: str) -> int:
+    """Nanoseconds, by Go's time.ParseDuration (overflow checks included)."""
+    bad = ValueError(f"{_clip(text)} is not a duration")
+    s, neg = text, False
     if s[:1] in "+-":
-        sign = -1.0 if s[0] == "-" else 1.0
-        s = s[1:]
+        neg, s = s[0] == "-", s[1:]
     if s == "0":
-        return 0.0
+        return 0
     if not s:
-        raise ValueError(f"{text!r} is not a duration")
-    total = 0.0
+        raise bad
+    total = 0
     while s:
         m = re.match(r"([0-9]*)(?:\.([0-9]*))?", s)
         whole, frac = m.group(1), m.group(2)
         if not whole and not frac:
-            raise ValueError(f"{text!r} is not a duration")
+            raise bad
         s = s[m.end():]
         i = 0
         while i < len(s) and s[i] not in ".0123456789":
             i += 1
-        unit = s[:i]
-        if unit not in _GO_UNITS:
-            raise ValueError(f"{text!r} is not a duration: unknown unit {unit!r}")
+        unit = _GO_UNITS.get(s[:i])
+        if unit is None:
+            raise ValueError(f"{_clip(text)} is not a duration: "
+                             f"{'unknown unit ' + repr(s[:i]) if i else 'missing unit'}")
         s = s[i:]
-        total += float(f"{whole or 0}.{frac or 0}") * _GO_UNITS[unit]
-    return sign * total
+        whole = whole.lstrip("0")
+        if len(whole) > 19 or int(whole or 0) > (1 << 63) // unit:
+            raise ValueError(f"{_clip(text)} is out of range for a duration (at most 2562047h)")
+        v = int(whole or 0) * unit
+        if frac:
+            # leadingFraction keeps the digits that fit; float64 as Go does.
+            f, scale = 0, 1
+            for d in frac:
+                if f > ((1 << 63) - 1) // 10:
+                    break
+                f, scale = f * 10 + int(d), scale * 10
+            v += int(float(f) * (float(unit) / scale))
+        total += v
+        if total > 1 << 63:
+            raise ValueError(f"{_clip(text)} is out of range for a duration (at most 2562047h)")
+    if not neg and total > _MAX_NS:
+        raise ValueError(f"{_clip(text)} is out of range for a duration (at most 2562047h)")
+    return -total if neg else total
 
 
 def _value_key(v: Any) -> str:
@@ -229,8 +272,8 @@ def _ttl(path: str, key: str, value: Any) -> str | None:
         return None  # parseutil: "" is a zero duration, i.e. unset
     try:
         duration_seconds(value)
-    except ValueError:
-        raise _fail(path, f"error parsing {key}: {value!r} is not a duration") from None
+    except ValueError as e:
+        raise _fail(path, f"error parsing {key}: {e}") from None
     if isinstance(value, (int, float)):
         return str(int(value))
     return value
@@ -531,7 +574,8 @@ def _dec_control_group(where: str, values: list[Any]) -> dict:
                     elif k == "approvals":
                         x = xs[-1]
                         if isinstance(x, str) and _GO_INT.fullmatch(x):
-                            x = int(x)
+                            # strconv.ParseInt(s, 0, 0): an int64, or an error.
+                            x = _go_int(x) if len(x) < 25 else None
                         if isinstance(x, bool) or not isinstance(x, int):
                             raise PolicyError(f"{where}.approvals: not an integer")
                         ident[k] = int(x)
