@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\Z")
 _INDENT = "  "
 
 
@@ -146,7 +146,10 @@ def _value(value: Any, depth: int, esc: Escape, inline: bool = False) -> str:
 
 def _key(key: str, esc: Escape) -> str:
     # A quoted object key is a template in HCL2, like any quoted string.
-    return key if _IDENT.match(key) else _quote(esc(key), interpolations=esc is _same)
+    # `true`/`false` bare would be booleans to HCL1, not names.
+    if _IDENT.match(key) and key not in ("true", "false", "null"):
+        return key
+    return _quote(esc(key), interpolations=esc is _same)
 
 
 def _quote(text: str, interpolations: bool = True) -> str:
