@@ -27,11 +27,11 @@ def json_attribute(value: Any) -> Any:
             out = reader.value()
             reader.skip()
             return out if reader.i == len(reader.s) else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply to read
             return None
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

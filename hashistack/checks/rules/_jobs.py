@@ -62,8 +62,9 @@ def _read_jobs(env: Env) -> list[JobInfo]:
                     raw,
                 )
             )
-        except ValueError as err:
-            env.cannot_evaluate(res, f"jobspec does not read as one HCL job ({err}): its "
+        except (ValueError, RecursionError) as err:
+            why = err if isinstance(err, ValueError) else "nested too deeply"
+            env.cannot_evaluate(res, f"jobspec does not read as one HCL job ({why}): its "
                                      "templates and vault blocks are not checked")
     return out
 
@@ -170,7 +171,7 @@ def user_claim_value(role: Resource, claims: dict[str, str]) -> str | None:
 def role_identity(env: Env, role: Resource, claims: dict[str, str]) -> Identity:
     """The entity alias a login with `role` and these claims gets: its name from
     user_claim, its metadata from claim_mappings (claim -> metadata key)."""
-    mappings = role.get("claim_mappings") or {}
+    mappings = role.mapping("claim_mappings")
     kwargs: dict = {
         "alias_name": user_claim_value(role, claims),
         "alias_metadata": {str(key): claims[c] for c, key in mappings.items() if c in claims},
@@ -209,7 +210,7 @@ def token_for(env: Env, job: JobInfo, group: str, task: str, vb: VaultBlock) -> 
 def bound_claim_mismatch(role: Resource, claims: dict[str, str]) -> list[str]:
     """bound_claims the task's JWT would not satisfy. TPV: a value may be a
     comma-separated list; with bound_claims_type = "glob" each is a glob."""
-    bound = role.get("bound_claims") or {}
+    bound = role.mapping("bound_claims")
     glob = role.get("bound_claims_type") == "glob"
     out = []
     for claim, expected in sorted(bound.items()):

@@ -27,7 +27,7 @@ def _intentions(env: Env) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for res in env.resources("consul_config_entry_service_intentions"):
         sources = out.setdefault(str(res.value("name")), {})
-        for s in res.get("sources") or []:
+        for s in res.items("sources"):
             if isinstance(s, dict) and s.get("name") and s.get("action"):
                 sources[str(s["name"])] = str(s["action"])
     return out

@@ -15,7 +15,10 @@ LOCAL_NAMES = ("localhost",)
 def _host(address: str) -> str:
     """The host of `host:port`, `[v6]:port` or `scheme://host:port`."""
     text = address if "://" in address else f"//{address}"
-    return (urlsplit(text).hostname or "").lower()
+    try:
+        return (urlsplit(text).hostname or "").lower()
+    except ValueError:  # e.g. an unclosed `[v6`: no host to compare
+        return ""
 
 
 def _loopback(host: str) -> bool:

@@ -18,7 +18,7 @@ def nomad_token_roles(env: Env) -> list[Resource]:
     `vault.create_from_role`, or the documented `nomad-cluster`."""
     names = env.create_from_roles() | {NOMAD_TOKEN_ROLE}
     return [r for r in env.resources("vault_token_auth_backend_role")
-            if r.value("role_name") in names]
+            if str(r.value("role_name")) in names]
 
 
 def _server_policies(env: Env, role: str) -> set[str]:
