@@ -6,15 +6,15 @@ run at synth (hashistack.checks.synth) and from `python -m hashistack check`.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Iterator, Mapping
 
 from hashistack.checks.env import Env, group
+from hashistack.checks.load import CheckInputError, load_synth
 from hashistack.checks.model import (
     ERROR,
     WARNING,
     Finding,
+    Hit,
     Report,
     Rule,
     all_rules,
@@ -31,14 +31,29 @@ __all__ = [
 TIERS = ("dev", "staging", "prod")
 
 
-class CheckInputError(ValueError):
-    """The synth output cannot be read (missing directory, bad JSON)."""
+RULE_FAILED = "HS-CHECK-005"
 
 
 def check_environment(env: Env) -> tuple[list[Finding], list[Finding]]:
     """(active, suppressed) findings for one environment."""
-    found = list(run_rules(env, all_rules().values()))
+    found = [f for r in all_rules().values() for f in _run_rule(env, r)]
     return apply_suppressions(env, found)
+
+
+def _run_rule(env: Env, rule: Rule) -> Iterator[Finding]:
+    """The rule's findings; if it fails on input it did not expect, an HS-CHECK-005
+    error saying so (what it found before failing is kept), never a traceback."""
+    found: list[Finding] = []
+    try:
+        found.extend(run_rules(env, [rule]))
+    except Exception as err:  # noqa: BLE001 - any rule bug on odd input becomes a finding
+        files = ", ".join(f"stacks/{s}/cdk.tf.json" for s in sorted(env.stacks))
+        reason = f"{type(err).__name__}: {err}"[:200]
+        found.append(env.finding(all_rules()[RULE_FAILED], Hit(
+            env.stack_of("vault"),
+            f"rule {rule.id} ({rule.title}) failed on this environment's input ({reason}); "
+            f"what it checks is not checked. Input: {files}")))
+    yield from found
 
 
 def run_checks(synth: Mapping[str, dict], rendered: Mapping[str, Mapping[str, str]] | None = None,
@@ -80,44 +95,6 @@ def _check_each(envs: list[Env], jobs: int) -> list[tuple[list[Finding], list[Fi
 
 def _check_forked(index: int) -> tuple[list[Finding], list[Finding]]:
     return check_environment(_FORKED[index])
-
-
-def load_synth(outdir: str | Path) -> tuple[dict[str, dict], dict[str, dict[str, str]]]:
-    """Read `cdktf.out`: each stack's cdk.tf.json and its `rendered/` files."""
-    root = Path(outdir)
-    if not root.is_dir():
-        raise CheckInputError(f"{root}: not a directory (run `make synth` first)")
-    stack_files = _stack_files(root)
-    hcl = [p for p in stack_files.values() if p.suffix == ".tf"]
-    if hcl:
-        raise CheckInputError(f"{hcl[0]}: synthesized as HCL (cdktf synth --hcl); the checks "
-                              "read cdk.tf.json: synthesize without --hcl to check")
-    if not stack_files:
-        raise CheckInputError(f"{root}: no stacks/*/cdk.tf.json (is this a cdktf output dir?)")
-    synth, rendered = {}, {}
-    for name, path in stack_files.items():
-        try:
-            synth[name] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise CheckInputError(f"{path}: cannot read: {err}") from None
-        files = path.parent / "rendered"
-        rendered[name] = {
-            str(f.relative_to(files)): f.read_text(encoding="utf-8", errors="replace")
-            for f in sorted(files.rglob("*")) if f.is_file()
-        } if files.is_dir() else {}
-    return synth, rendered
-
-
-def _stack_files(root: Path) -> dict[str, Path]:
-    manifest = root / "manifest.json"
-    if manifest.is_file():
-        try:
-            stacks = json.loads(manifest.read_text(encoding="utf-8")).get("stacks", {})
-        except ValueError as err:
-            raise CheckInputError(f"{manifest}: bad JSON: {err}") from None
-        return {name: root / s["synthesizedStackPath"] for name, s in sorted(stacks.items())
-                if (root / s.get("synthesizedStackPath", "")).is_file()}
-    return {p.parent.name: p for p in sorted(root.glob("stacks/*/cdk.tf.json"))}
 
 
 def declare_environment(stack, *, environment: str, tier: str,

@@ -18,6 +18,9 @@ from hashistack.vault.policy import INTERPOLATION, PolicyDocument, PolicyError, 
 from hashistack.versions import Version
 
 RENDERED = "rendered"  # pseudo resource type: a file under stacks/<stack>/rendered/
+# Rendered agent configs (stacks/nomad_stack.py: `nomad-<role>.hcl`, `vault-agent-<app>.hcl`):
+# Nomad and Vault Agent read them as HCL1 and refuse to start on one that does not parse.
+AGENT_CONFIG = re.compile(r"(?:nomad|vault-agent)-[^/]+\.hcl")
 NOMAD_AGENT_FILES = ("server", "client")  # top-level blocks that make a file a Nomad agent config
 # `${type.name.attr}`: what cdktf writes for `resource.attr` (e.g. `policy.name`), and the
 # consumer side of a cross-stack reference (an output of the producing stack).
@@ -45,8 +48,8 @@ class Resource:
 
     @property
     def path(self) -> str:
-        meta = self.body.get("//", {}).get("metadata", {})
-        return meta.get("path") or self.stack  # providers carry no construct path
+        path = _obj(_obj(self.body.get("//")).get("metadata")).get("path")
+        return path if isinstance(path, str) and path else self.stack  # providers have none
 
     @property
     def key(self) -> str:
@@ -66,6 +69,8 @@ class Resource:
         value = self.body.get(key) or []
         if isinstance(value, str):
             value = value.split(",")
+        elif not isinstance(value, list):
+            return []  # not a list of names: Terraform refuses it before Vault sees it
         out = [self.resolve(str(v).strip()) if self.resolve else v for v in value]
         return [str(v).strip() for v in out if str(v).strip()]
 
@@ -85,8 +90,18 @@ class Resource:
 
     def suppressions(self) -> list[Suppression]:
         """Those written by `hashistack.checks.suppress(...)` into the resource's JSON."""
-        entries = self.body.get("//", {}).get("hashistack_suppressions") or []
-        return [Suppression(str(e.get("rule", "")), e.get("reason", "")) for e in entries]
+        entries = _obj(self.body.get("//")).get("hashistack_suppressions")
+        return [Suppression(str(e.get("rule", "")), e.get("reason", ""))
+                for e in _entries(entries)]
+
+    def mapping(self, key: str) -> Mapping[str, Any]:
+        """A map attribute (claim_mappings, bound_claims); {} if unset or not a map."""
+        return _obj(self.body.get(key))
+
+    def items(self, key: str) -> list[Any]:
+        """A list attribute (a repeated block, a list of objects); [] if unset or not a list."""
+        value = self.body.get(key)
+        return value if isinstance(value, list) else []
 
 
 @dataclass
@@ -99,7 +114,7 @@ class Env:
 
     def _meta(self, key: str) -> Any:
         for doc in self.stacks.values():
-            value = doc.get("//", {}).get("hashistack", {}).get(key)
+            value = _obj(_obj(_obj(doc).get("//")).get("hashistack")).get(key)
             if value is not None:
                 return value
         return None
@@ -134,14 +149,15 @@ class Env:
     def nomad_version(self) -> Version | None:
         text = self._meta("nomad_version")
         try:
-            return Version.parse(text) if text else None
+            return Version.parse(text) if isinstance(text, str) and text else None
         except ValueError:
             return None
 
     def config_suppressions(self) -> list[tuple[str, Suppression]]:
         seen, out = set(), []
         for stack, doc in self.stacks.items():
-            for e in doc.get("//", {}).get("hashistack", {}).get("suppressions") or []:
+            declared = _obj(_obj(_obj(doc).get("//")).get("hashistack"))
+            for e in _entries(declared.get("suppressions")):
                 s = Suppression(
                     str(e.get("rule", "")), e.get("reason", ""), str(e.get("resource", ""))
                 )
@@ -157,8 +173,9 @@ class Env:
         return [
             Resource(stack, rtype, name, body, self._resolver(stack))
             for stack, doc in sorted(self.stacks.items())
-            for rtype, items in sorted((doc.get("resource") or {}).items())
-            for name, body in sorted(items.items())
+            for rtype, items in sorted(_obj(_obj(doc).get("resource")).items())
+            for name, body in sorted(_obj(items).items())
+            if isinstance(body, Mapping)  # hashistack.checks.load refuses anything else
         ]
 
     def _resolver(self, stack: str) -> Callable[[Any], Any]:
@@ -175,7 +192,7 @@ class Env:
         m = REMOTE_OUTPUT.fullmatch(text)
         if m:
             for producer, doc in sorted(self.stacks.items()):
-                out = (doc.get("output") or {}).get(m.group(1))
+                out = _obj(_obj(doc).get("output")).get(m.group(1))
                 if isinstance(out, Mapping) and "value" in out:
                     return self.deref(out["value"], producer, _hops + 1)
             return value
@@ -235,9 +252,10 @@ class Env:
     def providers(self, kind: str) -> Iterator[Resource]:
         """Each provider block, addressed like `provider.vault[0]`."""
         for stack, doc in sorted(self.stacks.items()):
-            blocks = (doc.get("provider") or {}).get(kind) or []
+            blocks = _obj(_obj(doc).get("provider")).get(kind) or []
             for i, body in enumerate(blocks if isinstance(blocks, list) else [blocks]):
-                yield Resource(stack, "provider", f"{kind}[{i}]", body)
+                if isinstance(body, Mapping):
+                    yield Resource(stack, "provider", f"{kind}[{i}]", body)
 
     def stack_of(self, product: str) -> str:
         """The env's `<env>-<product>` stack name, or any stack as a fallback."""
@@ -274,6 +292,8 @@ class Env:
                 )
             except PolicyError as err:
                 out[r.key] = (None, str(err))
+            except RecursionError:
+                out[r.key] = (None, "nested too deeply to read")
         return out
 
     # Rendered Nomad agent configs ------------------------------------------------
@@ -283,17 +303,42 @@ class Env:
             for fname, text in sorted(files.items()):
                 yield Resource(stack, RENDERED, fname, {}), text
 
-    @cached_property
+    @property
     def rendered_hcl(self) -> list[tuple[Resource, dict]]:
         """Every rendered `.hcl` file that reads as HCL1 (Nomad and Vault Agent configs)."""
-        out = []
+        return self._rendered_read[0]
+
+    @property
+    def unreadable_agent_configs(self) -> list[tuple[Resource, str]]:
+        """Rendered agent configs (AGENT_CONFIG) that are empty or do not parse, and why:
+        the agent would refuse them (HS-CHECK-004). Other `.hcl` files that do not parse
+        are noted as not evaluated (HS-CHECK-003)."""
+        return self._rendered_read[1]
+
+    @cached_property
+    def _rendered_read(self) -> tuple[list[tuple[Resource, dict]], list[tuple[Resource, str]]]:
+        parsed, broken = [], []
         for where, text in self.rendered_files():
-            if where.name.endswith(".hcl"):
-                try:
-                    out.append((where, read_hcl(text)))
-                except ValueError as err:
-                    self.cannot_evaluate(where, f"does not read as HCL ({err})")
-        return out
+            if not where.name.endswith(".hcl"):
+                continue
+            agent = AGENT_CONFIG.fullmatch(where.name.rsplit("/", 1)[-1]) is not None
+            try:
+                doc = read_hcl(text)
+            except ValueError as err:
+                problem = f"does not parse as HCL ({err})"
+            except RecursionError:
+                problem = "does not parse as HCL (nested too deeply)"
+            else:
+                if agent and not doc:
+                    broken.append((where, "is empty: the agent would start with no "
+                                   "configuration of its own"))
+                parsed.append((where, doc))
+                continue
+            if agent:
+                broken.append((where, problem))
+            else:
+                self.cannot_evaluate(where, problem.replace("parse", "read", 1))
+        return parsed, broken
 
     @cached_property
     def agent_configs(self) -> list[tuple[Resource, dict]]:
@@ -329,6 +374,16 @@ class Env:
         )
 
 
+def _obj(value: Any) -> Mapping[str, Any]:
+    """The value if it is an object, else {}: what the facts read is never assumed."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _entries(value: Any) -> list[Mapping[str, Any]]:
+    """The objects of a list of entries (suppressions); nothing else."""
+    return [e for e in value if isinstance(e, Mapping)] if isinstance(value, list) else []
+
+
 def blocks(value: Any) -> list[dict]:
     """One block comes back as a dict, repeated blocks as a list (hashistack.hcl_read)."""
     if value is None:
@@ -343,8 +398,8 @@ def labeled(value: Any) -> list[tuple[str, dict]]:
 
 
 def environment_of(stack: str, doc: Mapping[str, Any]) -> str:
-    env = doc.get("//", {}).get("hashistack", {}).get("environment")
-    return str(env) if env else stack.rsplit("-", 1)[0]
+    env = _obj(_obj(_obj(doc).get("//")).get("hashistack")).get("environment")
+    return str(env) if isinstance(env, str) and env else stack.rsplit("-", 1)[0]
 
 
 def group(
