@@ -504,6 +504,19 @@ class Environment(Model):
             )
         if self.vault.audit.enabled is False:
             raise ValueError(f"vault.audit.enabled cannot be false in {self.tier}")
+        if self.tier == "prod":
+            # A secret ID that never expires is the whole credential: bind it (HS-VAULT-012).
+            unbound = []
+            if self.connect_ca_auth == "approle" and not self.consul.connect_ca.bound_cidrs:
+                unbound.append("consul.connect_ca.bound_cidrs")
+            agent = self.vault.agent_approle
+            if (agent.enabled and agent.secret_id_ttl is None and not agent.bound_cidrs
+                    and any(app.secrets for app in self.apps)):
+                unbound.append("vault.agent_approle.bound_cidrs")
+            if unbound:
+                raise ValueError(f"{' and '.join(unbound)} required in prod: the AppRole "
+                                 "secret ID does not expire, so bind it to the machines "
+                                 "that use it")
         if self.tier == "prod" and self.consul.connect_ca.auth == "token":
             # Terraform would mint the token: it sits in the Vault stack's state and,
             # unmarked, in the Consul stack's config_json. AppRole keeps it out of both.

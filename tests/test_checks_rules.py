@@ -69,7 +69,8 @@ def base(tier: str = "prod", version: str = "1.10.0", integration: str = "worklo
             },
             "vault_approle_auth_backend_role": {"ca": res(
                 "vault/approle-ca", role_name="consul-connect-ca",
-                token_policies=["consul-connect-ca"], token_period=259200)},
+                token_policies=["consul-connect-ca"], token_period=259200,
+                secret_id_bound_cidrs=["10.30.1.0/24"])},
             "vault_policy": {
                 "app": res("vault/policy-app", name="app-myapp",
                            policy='path "secret/data/myapp" {\n  capabilities = ["read"]\n}\n'),
@@ -273,7 +274,8 @@ def agent_base(tier: str = "prod"):
                                                        lifecycle={"prevent_destroy": True})}
     resources["vault_approle_auth_backend_role"]["agent"] = res(
         "vault/approle-agent", backend="${vault_auth_backend.approle.path}",
-        role_name="vault-agent-myapp", token_policies=["app-myapp"])
+        role_name="vault-agent-myapp", token_policies=["app-myapp"],
+        secret_id_bound_cidrs=["10.30.0.0/16"])
     rendered["t-nomad"]["vault-agent-myapp.hcl"] = AGENT_HCL
     rendered["t-nomad"]["vault-agent-myapp-exec.hcl"] = AGENT_EXEC_HCL
     return synth, rendered
@@ -481,7 +483,8 @@ def test_ca_config_written_as_jsonencode_is_checked_too():
         '"IntermediateCertTTL" = "2160h", "RootPKIPath" = "connect-root", '
         '"IntermediatePKIPath" = "connect-intermediate", '
         '"Token" = data.terraform_remote_state.v.outputs.ca_token})}')
-    assert found(synth, rendered) == {("HS-CONSUL-001", "consul_certificate_authority.ca")}
+    assert found(synth, rendered) == {("HS-CONSUL-001", "consul_certificate_authority.ca"),
+                                      ("HS-CONSUL-004", "consul_certificate_authority.ca")}
 
 
 def test_ca_login_files_outside_consuls_directories():
@@ -767,3 +770,53 @@ def test_an_unreadable_auth_method_config_is_said():
     synth["t-consul"]["resource"]["consul_acl_auth_method"] = {
         "m": res("consul/m", name="nomad", type="jwt", config_json="${file(\"x.json\")}")}
     assert ("HS-CHECK-003", "consul_acl_auth_method.m") in found(synth, rendered)
+
+
+# HS-VAULT-012 ------------------------------------------------------------------
+
+@pytest.mark.parametrize("tier,level", [("prod", "error"), ("staging", "warning")])
+def test_non_expiring_secret_id_must_be_bound(tier, level):
+    synth, rendered = base(tier)
+    role = vault_res(synth, "vault_approle_auth_backend_role", "ca")
+    del role["secret_id_bound_cidrs"]
+    assert found(synth, rendered, level) == {
+        ("HS-VAULT-012", "vault_approle_auth_backend_role.ca")}
+    role["secret_id_ttl"] = 86400  # expires: something renews it, the risk is bounded
+    assert found(synth, rendered) == set()
+    role["secret_id_ttl"] = 0
+    assert rules_of(synth, rendered) == {"HS-VAULT-012"}
+    synth_dev, rendered_dev = base("dev")
+    del vault_res(synth_dev, "vault_approle_auth_backend_role", "ca")["secret_id_bound_cidrs"]
+    assert found(synth_dev, rendered_dev) == set()  # a loopback dev server
+
+
+# HS-CONSUL-004 -----------------------------------------------------------------
+
+@pytest.mark.parametrize("tier,level", [("prod", "error"), ("staging", "warning")])
+def test_connect_ca_token_in_state(tier, level):
+    synth, rendered = base(tier)
+    ca = synth["t-consul"]["resource"]["consul_certificate_authority"]["ca"]
+    ca["config_json"] = ('${jsonencode({"Address" = "https://vault:8200", '
+                         '"RootPKIPath" = "connect-root", '
+                         '"IntermediatePKIPath" = "connect-intermediate", '
+                         '"LeafCertTTL" = "24h", "IntermediateCertTTL" = "2160h", '
+                         '"Token" = vault_token.ca.client_token})}')
+    synth["t-vault"]["resource"]["vault_token"] = {"ca": res(
+        "vault/token-ca", policies=["consul-connect-ca"], period="72h")}
+    assert ("HS-CONSUL-004", "consul_certificate_authority.ca") in found(synth, rendered, level)
+
+
+# HS-SECRET-001 beyond jobspecs and rendered files ---------------------------------
+
+def test_secret_shapes_anywhere_in_a_resource():
+    synth, rendered = base()
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----\n"
+    synth["t-vault"]["resource"]["vault_cert_auth_backend_role"] = {"startup": res(
+        "vault/cert-role", name="nomad_startup", token_policies=["nomad_startup"],
+        certificate="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+                    "VAULT_TOKEN=hvs.CAESIJ0abcdefghijklmnopqrstuvwx\n" + key)}
+    report = run_checks(synth, rendered)
+    [f] = [f for f in report.findings if f.rule == "HS-SECRET-001"]
+    assert f.resource == "vault_cert_auth_backend_role.startup"
+    assert "a PEM private key and a Vault token in certificate" in f.message
+    assert "hvs.CAES" not in f.message and "b3Bl" not in f.message

@@ -29,6 +29,8 @@ tls = {{ ca_file = "/etc/ssl/ca.pem" }}
 ca_file = "/etc/nomad.d/tls/ca.pem"
 cert_file = "/etc/nomad.d/tls/agent.pem"
 key_file = "/etc/nomad.d/tls/agent-key.pem"
+[consul.connect_ca]
+bound_cidrs = ["10.30.1.0/24"]
 """
 INJECT = '${file(\\"/etc/shadow\\")}'
 
@@ -154,10 +156,12 @@ def test_a_ca_file_with_more_than_certificates_is_refused(tmp_path):
 
 
 def test_token_auth_for_the_connect_ca_is_refused_in_prod(tmp_path):
-    text = STRICT.format(tier="prod") + '[consul.connect_ca]\nauth = "token"\n'
+    text = STRICT.format(tier="prod").replace("[consul.connect_ca]\n",
+                                              '[consul.connect_ca]\nauth = "token"\n')
     _refused(tmp_path, text, 'consul.connect_ca.auth = "token" is refused in prod',
              "Terraform state", name="prod")
-    staging = STRICT.format(tier="staging") + '[consul.connect_ca]\nauth = "token"\n'
+    staging = STRICT.format(tier="staging").replace("[consul.connect_ca]\n",
+                                                    '[consul.connect_ca]\nauth = "token"\n')
     assert _load(tmp_path, staging, "staging").connect_ca_auth == "token"
 
 
@@ -234,3 +238,13 @@ def test_mutated_environment_files_load_or_fail_with_one_clear_error(tmp_path, d
         load(path)
     except ConfigError as err:
         assert str(err).startswith(f"{path}: ") and len(str(err)) < 1500
+
+
+def test_prod_secret_ids_that_never_expire_must_be_bound(tmp_path):
+    text = STRICT.format(tier="prod").replace('bound_cidrs = ["10.30.1.0/24"]\n', "")
+    _refused(tmp_path, text, "consul.connect_ca.bound_cidrs required in prod", name="prod")
+    app = '[[apps]]\nname = "a"\nimage = "a:1"\nsecrets = { A = "a" }\n'
+    _refused(tmp_path, STRICT.format(tier="prod") + app,
+             "vault.agent_approle.bound_cidrs required in prod", name="prod")
+    bound = '[vault.agent_approle]\nbound_cidrs = ["10.30.0.0/16"]\n'
+    assert _load(tmp_path, STRICT.format(tier="prod") + bound + app, "prod").apps

@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BAD_SUPPRESSION = """
-[[suppressions]]
-rule = "HS-NOPE-001"
-resource = "bad-vault"
-reason = "a reason that is long enough"
+# Loads (host:port), fails the checks at synth: HS-NOMAD-002, Consul through DNS.
+BAD_CONSUL = """
+[nomad.consul]
+address = "consul.service.consul:8500"
 """
 
 
@@ -44,15 +43,15 @@ def test_one_failing_environment_fails_the_synth_and_keeps_the_output(tmp_path):
     envs = tmp_path / "envs"
     envs.mkdir()
     (envs / "dev.toml").write_text("")
-    (envs / "bad.toml").write_text(BAD_SUPPRESSION)
+    (envs / "bad.toml").write_text(BAD_CONSUL)
     out = tmp_path / "cdktf.out"
     (out / "stacks").mkdir(parents=True)
     (out / "manifest.json").write_text('{"previous": true}')
     done = run_main(envs, out, "--jobs", "2")
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert "bad: checks failed" in done.stderr and "HS-CHECK-001" in done.stderr
-    assert "unknown rule 'HS-NOPE-001'" in done.stderr
+    assert "bad: checks failed" in done.stderr and "HS-NOMAD-002" in done.stderr
+    assert "consul.service.consul:8500 is a Consul DNS name" in done.stderr
     assert "dev:" not in done.stderr  # the good environment has nothing to say
     assert (out / "manifest.json").read_text() == '{"previous": true}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cdktf.out", "envs"]

@@ -2,6 +2,7 @@
 
 from hashistack.checks.rules import (  # noqa: F401
     consul_connect_ca,
+    consul_connect_ca_token,
     consul_intentions,
     coverage,
     nomad_consul,
@@ -10,6 +11,7 @@ from hashistack.checks.rules import (  # noqa: F401
     state,
     tls,
     vault_agent,
+    vault_approle_secret_id,
     vault_audit,
     vault_grants,
     vault_privilege,

@@ -95,6 +95,19 @@ def _hinted_lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _strings(value: object, at: str = "") -> Iterator[tuple[str, str]]:
+    """(attribute path, text) of every string in a resource body, metadata aside."""
+    if isinstance(value, str):
+        yield at, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key != "//":
+                yield from _strings(item, f"{at}.{key}" if at else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{at}[{i}]")
+
+
 def _sources(env: Env) -> Iterator[tuple[Resource, str, str]]:
     for res in env.resources("nomad_job"):
         if isinstance(res.get("jobspec"), str):
@@ -121,6 +134,15 @@ def secret_literals(env: Env) -> Iterator[Hit]:
     for where, field, text in _sources(env):
         for line, what in literals(text):
             yield Hit(where, f"{what} in {field} line {line}")
+    # Everywhere else (a cert role's `certificate`, a description, a provider block):
+    # the unmistakable shapes only; key = value guesses would flag policy paths.
+    scanned = {"nomad_job", "consul_certificate_authority"}
+    others = [r for r in env.resources() if r.type not in scanned]
+    for res in [*others, *(p for kind in PROVIDER_SECRETS for p in env.providers(kind))]:
+        for field, text in _strings(res.body):
+            shapes = sorted({what for what, pattern in SHAPES if pattern.search(text)})
+            if shapes:
+                yield Hit(res, f"{' and '.join(shapes)} in {field}")
     for kind, keys in PROVIDER_SECRETS.items():
         for p in env.providers(kind):
             for key in keys:
