@@ -58,9 +58,10 @@ def configure(stack: TerraformStack, env: Environment, stack_name: str) -> None:
         if env.backend_lockfile:
             # Terraform >= 1.10 locks S3 state with a `.tflock` object beside it
             # (developer.hashicorp.com/terraform/language/backend/s3, use_lockfile);
-            # cdktf 0.21's S3Backend predates the option.
+            # cdktf 0.21's S3Backend predates the option; an older Terraform refuses
+            # the argument by name at init. (Not `required_version`: an override
+            # there breaks `cdktf synth --hcl`.)
             stack.add_override("terraform.backend.s3.use_lockfile", True)
-            stack.add_override("terraform.required_version", ">= 1.10")
     elif backend.type == "remote":
         RemoteBackend(
             stack,

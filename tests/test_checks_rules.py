@@ -820,3 +820,12 @@ def test_secret_shapes_anywhere_in_a_resource():
     assert f.resource == "vault_cert_auth_backend_role.startup"
     assert "a PEM private key and a Vault token in certificate" in f.message
     assert "hvs.CAES" not in f.message and "b3Bl" not in f.message
+
+
+def test_a_tier_that_is_not_one_counts_as_undeclared():
+    synth, rendered = base("staging")
+    for doc in synth.values():
+        doc["//"]["hashistack"]["tier"] = "Prod "
+    report = run_checks(synth, rendered)
+    [f] = [f for f in report.findings if f.rule == "HS-CHECK-002"]
+    assert "declares tier 'Prod ', not dev, staging or prod: checked as prod" in f.message

@@ -120,10 +120,16 @@ class Env:
         return None
 
     @property
+    def tier_as_written(self) -> object:
+        """The stacks' tier metadata as it stands, valid or not."""
+        return self._meta("tier")
+
+    @property
     def declared_tier(self) -> str | None:
         """The tier the stacks declare (hashistack.checks.declare_environment), if any."""
-        tier = self._meta("tier")
-        return str(tier) if tier else None
+        tier = self.tier_as_written
+        # Only the three tiers count: anything else is as good as undeclared.
+        return tier if tier in ("dev", "staging", "prod") else None
 
     @property
     def tier(self) -> str:

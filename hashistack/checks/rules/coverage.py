@@ -13,7 +13,7 @@ from hashistack.checks.rules.tls import auth_method_configs
 
 
 @rule(
-    "HS-CHECK-002", WARNING, "no tier declared",
+    "HS-CHECK-002", WARNING, "no tier declared",  # or one that is not dev/staging/prod
     explanation="The rules for staging and prod (audit, TLS, broad globs) depend on the "
                 "environment's tier, declared on its stacks. Stacks that declare none are "
                 "checked as prod, the strictest.",
@@ -22,8 +22,9 @@ from hashistack.checks.rules.tls import auth_method_configs
 )
 def _no_tier(env: Env) -> Iterable[Hit]:
     if env.declared_tier is None:
-        yield Hit(env.stack_of("vault"), f"environment {env.name!r} declares no tier: "
-                  "checked as prod")
+        said = env.tier_as_written
+        what = f"declares tier {said!r}, not dev, staging or prod" if said else "declares no tier"
+        yield Hit(env.stack_of("vault"), f"environment {env.name!r} {what}: checked as prod")
 
 
 @rule(
