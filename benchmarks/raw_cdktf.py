@@ -79,7 +79,11 @@ def build_stack(app: cdktf.App, name: str, doc: dict) -> None:
         BACKENDS[backend_type](stack, access_token="", **backend)
         stack.add_override("terraform.backend.consul.access_token", None)
     else:
+        # Set by override where cdktf's backend class has no such option (use_lockfile).
+        late = {k: backend.pop(k) for k in ("use_lockfile",) if k in backend}
         BACKENDS[backend_type](stack, **backend)
+        for key, value in late.items():
+            stack.add_override(f"terraform.backend.{backend_type}.{key}", value)
     for key, value in doc.get("//", {}).items():
         if key not in ("metadata", "outputs"):  # cdktf's own bookkeeping
             stack.add_override(f"//.{key}", value)

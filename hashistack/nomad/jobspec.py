@@ -597,7 +597,10 @@ def _values(value: Any) -> Any:
 
 
 def _load_job(text: str) -> dict:
-    jobs = _labeled(_values(read_hcl(text)).get("job", []))
+    doc = read_hcl(text)
+    if "$${" in text or "%%{" in text:  # most jobspecs hold no escape to undo
+        doc = _values(doc)
+    jobs = _labeled(doc.get("job", []))
     if len(jobs) != 1:
         raise ValueError(f"jobspec must hold exactly one job block, found {len(jobs)}")
     return jobs[0][1]
