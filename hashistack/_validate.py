@@ -162,7 +162,8 @@ def cidr(value: Any, what: str) -> str:
 
 
 _PEM_CERTIFICATE = re.compile(
-    r"-----BEGIN CERTIFICATE-----\r?\n(?:[A-Za-z0-9+/=]+\r?\n)+-----END CERTIFICATE-----"
+    r"-----BEGIN CERTIFICATE-----[ \t]*\r?\n(?:[A-Za-z0-9+/=]+[ \t]*\r?\n)+"
+    r"-----END CERTIFICATE-----"
 )
 
 
@@ -178,7 +179,8 @@ def certificates(value: Any, what: str) -> str:
     blocks = _PEM_CERTIFICATE.findall(value)
     rest = _PEM_CERTIFICATE.sub("", value)
     if not blocks:
-        raise ValueError(f"{who}is not a PEM certificate (no -----BEGIN CERTIFICATE----- block)")
+        raise ValueError(f"{who}is not a PEM certificate (no well-formed -----BEGIN "
+                         "CERTIFICATE----- ... -----END CERTIFICATE----- block)")
     if rest.strip():
         extra = "a private key" if "PRIVATE KEY" in rest else "text outside them"
         raise ValueError(f"{who}holds {extra}; give only PEM CERTIFICATE blocks "

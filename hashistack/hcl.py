@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,57 +49,48 @@ def render(
 ) -> str:
     """Render a file: top-level attributes first, then blocks, one blank line apart.
 
-    `templates=True` is for files read by an HCL2 parser that evaluates
-    strings as templates (Nomad jobspecs): every `${` and `%{` is written as
-    its escape `$${` / `%%{`, so each string is data, never an expression.
-    Nomad's own runtime interpolation is unaffected: jobspec2 hands an
-    undefined variable such as `${NOMAD_ALLOC_DIR}` on as that literal text
-    (jobspec2/types.config.go, EvalContext.UndefinedVariable), which is what
-    the escape yields too.
+    `templates=True` is for files an HCL2 parser reads, which evaluates every
+    string as a template (Nomad jobspecs): each `${` and `%{` in a value is
+    written `\\u0024{` / `\\u0025{`, which HCL2 (and HCL1) read as those
+    characters, never as an expression; such a value is never a heredoc, where
+    escapes are not read. Nomad's runtime interpolation is unaffected: jobspec2
+    hands an undefined variable such as `${NOMAD_ALLOC_DIR}` on as that literal
+    text (jobspec2/types.config.go, EvalContext.UndefinedVariable), which is
+    what the escape reads as too. cdktf tokens (`${TfToken[...]}`) are left for
+    cdktf to resolve into the Terraform reference they stand for.
     """
-    esc = escape_templates if templates else _same
     parts: list[str] = []
     if attrs:
-        parts.append("".join(_attr_lines(attrs, 0, esc)))
-    parts.extend("".join(_block_lines(b, 0, esc)) for b in blocks)
+        parts.append("".join(_attr_lines(attrs, 0, templates)))
+    parts.extend("".join(_block_lines(b, 0, templates)) for b in blocks)
     return "\n".join(parts)
 
 
-_TEMPLATE = re.compile(r"([$%])\{")
+# Where an HCL2 template starts, but not a cdktf token.
+_TEMPLATE = re.compile(r"([$%])\{(?!TfToken\[)")
+_TEMPLATE_ESCAPE = {"$": "\\u0024{", "%": "\\u0025{"}
 
 
-def escape_templates(text: str) -> str:
-    """HCL2 template text that evaluates to `text` itself."""
-    return _TEMPLATE.sub(r"\1\1{", text)
+def _data(text: str) -> str:
+    """A quoted string HCL2 reads as `text` itself, templates included."""
+    return _TEMPLATE.sub(lambda m: _TEMPLATE_ESCAPE[m.group(1)], _encode_string(text))
 
 
-def unescape_templates(text: str) -> str:
-    """The value of HCL2 template text holding only `$${` / `%%{` escapes."""
-    return re.sub(r"([$%])\1\{", r"\1{", text)
-
-
-def _same(text: str) -> str:
-    return text
-
-
-Escape = Callable[[str], str]
-
-
-def _block_lines(b: Block, depth: int, esc: Escape) -> list[str]:
+def _block_lines(b: Block, depth: int, templates: bool) -> list[str]:
     pad = _INDENT * depth
-    # Block labels are plain strings in HCL2, never templates: not escaped.
+    # Labels come from validated names: a `${` there is a parse error in HCL2.
     head = " ".join([b.type, *(_quote(label) for label in b.labels)])
     if not b.blocks and not any(v is not None for v in b.attrs.values()):
         return [f"{pad}{head} {{}}\n"]
     lines = [f"{pad}{head} {{\n"]
-    lines.extend(_attr_lines(b.attrs, depth + 1, esc))
+    lines.extend(_attr_lines(b.attrs, depth + 1, templates))
     for child in b.blocks:
-        lines.extend(_block_lines(child, depth + 1, esc))
+        lines.extend(_block_lines(child, depth + 1, templates))
     lines.append(f"{pad}}}\n")
     return lines
 
 
-def _attr_lines(attrs: Mapping[str, Any], depth: int, esc: Escape) -> list[str]:
+def _attr_lines(attrs: Mapping[str, Any], depth: int, templates: bool) -> list[str]:
     pad = _INDENT * depth
     present = {k: v for k, v in attrs.items() if v is not None}
     width = max((len(k) for k in present), default=0)
@@ -107,11 +98,11 @@ def _attr_lines(attrs: Mapping[str, Any], depth: int, esc: Escape) -> list[str]:
     for key, value in present.items():
         if not _IDENT.match(key):
             raise ValueError(f"HCL attribute name {key!r} is not an identifier")
-        lines.append(f"{pad}{key.ljust(width)} = {_value(value, depth, esc)}\n")
+        lines.append(f"{pad}{key.ljust(width)} = {_value(value, depth, templates)}\n")
     return lines
 
 
-def _value(value: Any, depth: int, esc: Escape, inline: bool = False) -> str:
+def _value(value: Any, depth: int, templates: bool, inline: bool = False) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -121,35 +112,36 @@ def _value(value: Any, depth: int, esc: Escape, inline: bool = False) -> str:
             raise ValueError(f"HCL has no number {value!r}")
         return json.dumps(value)
     if isinstance(value, str):
+        if templates and _TEMPLATE.search(value):
+            return _data(value)
         # Multi-line text ending in a newline reads best as a heredoc; the
         # value is kept byte for byte either way.
         # Not inside a list (`EOT]` would not end it), nor with a \r (HCL1
         # drops the \r of a \r\n there).
-        value = esc(value)
         if "\n" in value[:-1] and value.endswith("\n") and "\r" not in value and not inline:
             return _heredoc(value)
-        return _quote(value, interpolations=esc is _same)
+        return _quote(value)
     if isinstance(value, Mapping):
         if not value:
             return "{}"
         pad = _INDENT * (depth + 1)
         items = [
-            f"{pad}{_key(k, esc)} = {_value(v, depth + 1, esc)}\n"
+            f"{pad}{_key(k, templates)} = {_value(v, depth + 1, templates)}\n"
             for k, v in value.items()
             if v is not None
         ]
         return "{\n" + "".join(items) + _INDENT * depth + "}"
     if isinstance(value, Sequence):
-        return "[" + ", ".join(_value(v, depth, esc, inline=True) for v in value) + "]"
+        return "[" + ", ".join(_value(v, depth, templates, inline=True) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} as HCL")
 
 
-def _key(key: str, esc: Escape) -> str:
-    # A quoted object key is a template in HCL2, like any quoted string.
+def _key(key: str, templates: bool) -> str:
     # `true`/`false` bare would be booleans to HCL1, not names.
     if _IDENT.match(key) and key not in ("true", "false", "null"):
         return key
-    return _quote(esc(key), interpolations=esc is _same)
+    # A quoted object key is a template in HCL2, like any quoted string.
+    return _data(key) if templates else _quote(key)
 
 
 def _quote(text: str, interpolations: bool = True) -> str:

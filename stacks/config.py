@@ -36,10 +36,6 @@ class ConfigError(Exception):
     """Bad environment input: one message naming the file and the fields."""
 
 
-# Go's time.Duration is int64 nanoseconds: the longest any of the products takes.
-MAX_DURATION = (2**63 - 1) // 10**9
-
-
 def _host(host: str) -> bool:
     import ipaddress
 
@@ -50,17 +46,22 @@ def _host(host: str) -> bool:
         return bool(DNS_NAME.fullmatch(host))
 
 
+def _credentials(value: str) -> None:
+    # Checked before anything else parses the value, so no message can echo them.
+    if "@" in value.split("://", 1)[-1].split("/", 1)[0]:
+        # It would land in JSON, rendered files and, in the legacy flow, on a
+        # command line anyone can read with `ps`. Tokens come from the environment.
+        raise ValueError("an address may not hold credentials (user:password@); "
+                         "each tool reads its token from its own environment")
+
+
 def _address(value: str) -> str:
+    _credentials(value)
     try:
         parts = urlsplit(value)
         port = parts.port
     except ValueError as err:
         raise ValueError(f"{shown(value)} is not an address: {err}") from None
-    if parts.username is not None or parts.password is not None:
-        # It would land in JSON, rendered files and, in the legacy flow, on a
-        # command line anyone can read with `ps`. Tokens come from the environment.
-        raise ValueError("an address may not hold credentials (user:password@); "
-                         "each tool reads its token from its own environment")
     if (parts.scheme not in ("http", "https") or not parts.hostname or not _host(parts.hostname)
             or parts.path not in ("", "/") or parts.query or parts.fragment
             or "?" in value or "#" in value or port == 0):
@@ -70,6 +71,7 @@ def _address(value: str) -> str:
 
 def _agent_address(value: str) -> str:
     # What Nomad's consul.address takes: host:port, or a unix:// socket.
+    _credentials(value)
     if value.startswith("unix:///"):
         return value
     host, sep, port = value.rpartition(":")
@@ -79,10 +81,8 @@ def _agent_address(value: str) -> str:
 
 
 def _duration(value: str) -> str:
-    total = seconds(value)
-    if not 0 < total <= MAX_DURATION:
-        raise ValueError(f"{shown(value)} must be longer than 0s and at most {MAX_DURATION}s "
-                         "(Go's longest duration)")
+    if seconds(value) == 0:  # seconds() refuses what Go's time.Duration cannot hold
+        raise ValueError(f"{shown(value)} must be longer than 0s")
     return value
 
 
@@ -224,13 +224,25 @@ class Audit(Model):
     enabled: bool | None = None  # None: on in staging and prod, off in dev
     type: Literal["file", "socket"] = "file"
     file_path: MachineFile = "/var/log/vault/audit.log"
-    socket_address: AgentAddress | None = None
+    socket_address: Line | None = None  # host:port, or a path with socket_type "unix"
     socket_type: Literal["tcp", "udp", "unix"] = "tcp"
 
     @model_validator(mode="after")
     def _socket_needs_address(self) -> Audit:
         if self.type == "socket" and not self.socket_address:
             raise ValueError('socket_address is required when type = "socket"')
+        address = self.socket_address
+        if address is None:
+            return self
+        # Vault's socket audit device dials `address` with Go's net.Dial(socket_type):
+        # host:port for tcp and udp, a socket file's path for unix.
+        if self.socket_type == "unix":
+            valid.file_path(address, "socket_address", absolute=True)
+        else:
+            _agent_address(address)
+            if address.startswith("unix://"):
+                raise ValueError(f"socket_address: {shown(address)} is not host:port "
+                                 f"(socket_type {self.socket_type!r})")
         return self
 
 
@@ -517,6 +529,11 @@ class Environment(Model):
                 raise ValueError(f"{' and '.join(unbound)} required in prod: the AppRole "
                                  "secret ID does not expire, so bind it to the machines "
                                  "that use it")
+        b = self.backend
+        if self.tier == "prod" and b.type == "s3" and b.use_lockfile is False \
+                and b.dynamodb_table is None:
+            raise ValueError("backend: an S3 backend in prod must lock its state "
+                             "(use_lockfile, the default, or dynamodb_table)")
         if self.tier == "prod" and self.consul.connect_ca.auth == "token":
             # Terraform would mint the token: it sits in the Vault stack's state and,
             # unmarked, in the Consul stack's config_json. AppRole keeps it out of both.
@@ -541,6 +558,13 @@ class Environment(Model):
     @model_validator(mode="after")
     def _integration_fits_version(self) -> Environment:
         check_integration(self.nomad_version, self.integration)
+        if self.integration == "legacy" and not self.vault.token_role.orphan:
+            # The start-up script revokes the previous server token at each start;
+            # revoking a token revokes its children, which task tokens made from a
+            # non-orphan role are (Nomad's docs set "orphan": true on nomad-cluster).
+            raise ValueError("vault.token_role.orphan must be true for the legacy flow: "
+                             "revoking the previous server token at a restart would "
+                             "revoke every task token it made")
         if self.integration == "legacy":
             # Seed 003: cert auth "requires Vault to be started with TLS", and
             # the role needs the CA that signed nomad_startup.crt.

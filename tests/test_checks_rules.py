@@ -829,3 +829,14 @@ def test_a_tier_that_is_not_one_counts_as_undeclared():
     report = run_checks(synth, rendered)
     [f] = [f for f in report.findings if f.rule == "HS-CHECK-002"]
     assert "declares tier 'Prod ', not dev, staging or prod: checked as prod" in f.message
+
+
+def test_secret_shapes_in_outputs_locals_and_the_backend():
+    synth, rendered = base()
+    vault = synth["t-vault"]
+    vault["output"] = {"leak": {"value": "hvs.CAESIJ0abcdefghijklmnopqrstuvwx"}}
+    vault["terraform"] = {"backend": {"s3": {"access_key": "AKIAABCDEFGHIJKLMNOP"}}}
+    report = run_checks(synth, rendered)
+    messages = sorted(f.message for f in report.findings if f.rule == "HS-SECRET-001")
+    assert messages == ["a Vault token in output.leak.value",
+                        "an AWS access key id in terraform.backend.s3.access_key"]

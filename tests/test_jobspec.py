@@ -352,3 +352,29 @@ def test_an_exposed_grpc_check_needs_its_path_and_writes_it():
     assert check.block().attrs["path"] == "/grpc.health.v1.Health/Check"
     assert Check(type="grpc").block().attrs["path"] is None  # not exposed: no path
     assert Check().path == "/health"  # http keeps its default
+
+
+# Any text a task is given comes back from its jobspec as written: the HCL2
+# escapes for `${` / `%{` read back, multi-line text and quotes too.
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from hashistack.nomad.jobspec import Group, Job, Task, _labeled, _load_job  # noqa: E402
+
+_TRICKY = st.lists(st.sampled_from(list('${}%"\\\n\tab é') + ["${", "%{", "$${"]),
+                   max_size=15).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.from_regex(r"[A-Z_][A-Z0-9_]{0,8}", fullmatch=True),
+                       st.one_of(_TRICKY, st.text(max_size=30).filter(lambda s: "\r" not in s)),
+                       min_size=1, max_size=4),
+       st.one_of(_TRICKY, st.just("web:1")))
+def test_task_strings_read_back_from_the_jobspec(env, image):
+    task = Task(name="web", driver="docker", config={"image": image, "args": [image]}, env=env)
+    job = Job(name="web", groups=[Group(name="web", tasks=[task])])
+    body = _load_job(job.to_hcl())
+    [(_, group)] = _labeled(body["group"])
+    [(_, read)] = _labeled(group["task"])
+    assert read["env"] == env
+    assert read["config"]["image"] == image and read["config"]["args"] == [image]

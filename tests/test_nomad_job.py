@@ -120,8 +120,10 @@ def test_jobspec_is_escaped_for_terraform():
     j.groups[0].tasks[0].env = {"DATA": "${NOMAD_ALLOC_DIR}/data", "PCT": "%{x}"}
     NomadJob(s, "myapp", job=j)
     spec = next(iter(resources(json.loads(Testing.synth(s)), "nomad_job").values()))["jobspec"]
-    # Escaped twice: for Nomad's HCL2 (`$${`), then that text for Terraform (`$$${`).
-    assert '"$$${NOMAD_ALLOC_DIR}/data"' in spec and '"%%%{x}"' in spec
+    # Written as HCL escapes Nomad's HCL2 reads as `${` / `%{`: nothing for
+    # Terraform's templates to see either.
+    assert '"\\u0024{NOMAD_ALLOC_DIR}/data"' in spec and '"\\u0025{x}"' in spec
+    assert "${" not in spec and "%{" not in spec
 
 
 def test_a_hand_written_template_with_a_role_is_left_to_the_json_rules(tmp_path):
@@ -151,3 +153,19 @@ def test_job_roles_map_the_group_claim_too():
     assert set(jwt_role["claim_mappings"]) == {
         "nomad_namespace", "nomad_job_id", "nomad_group", "nomad_task"}
     assert role.identity("web", "g").alias_metadata["nomad_group"] == "g"
+
+
+def test_terraform_references_in_a_jobspec_still_resolve():
+    """A cdktf token (a variable, another resource's attribute) is Terraform's to
+    substitute: only literal text is escaped."""
+    from cdktf import TerraformVariable
+
+    s, kv, policy = make()
+    image = TerraformVariable(s, "img", type="string")
+    j = job()
+    j.groups[0].tasks[0].config = {"image": image.string_value}
+    j.groups[0].tasks[0].env = {"LIT": "${x}"}
+    NomadJob(s, "myapp", job=j)
+    spec = next(iter(resources(json.loads(Testing.synth(s)), "nomad_job").values()))["jobspec"]
+    assert 'image = "${var.img}"' in spec
+    assert '"\\u0024{x}"' in spec

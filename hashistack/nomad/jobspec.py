@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hashistack import _validate as valid
-from hashistack.hcl import Block, block, render, unescape_templates
+from hashistack.hcl import Block, block, render
 from hashistack.hcl_read import read as read_hcl
 
 # RFC 1123 label: Nomad refuses other service names (service.mdx `name`).
@@ -585,22 +585,8 @@ def _bodies(value: Any) -> list[dict]:
     return value if isinstance(value, list) else [value]
 
 
-def _values(value: Any) -> Any:
-    """Strings as Nomad's HCL2 reads them: `$${` is `${`, `%%{` is `%{`."""
-    if isinstance(value, str):
-        return unescape_templates(value)
-    if isinstance(value, list):
-        return [_values(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _values(v) for k, v in value.items()}
-    return value
-
-
 def _load_job(text: str) -> dict:
-    doc = read_hcl(text)
-    if "$${" in text or "%%{" in text:  # most jobspecs hold no escape to undo
-        doc = _values(doc)
-    jobs = _labeled(doc.get("job", []))
+    jobs = _labeled(read_hcl(text).get("job", []))
     if len(jobs) != 1:
         raise ValueError(f"jobspec must hold exactly one job block, found {len(jobs)}")
     return jobs[0][1]

@@ -134,18 +134,27 @@ def secret_literals(env: Env) -> Iterator[Hit]:
     for where, field, text in _sources(env):
         for line, what in literals(text):
             yield Hit(where, f"{what} in {field} line {line}")
-    # Everywhere else (a cert role's `certificate`, a description, a provider block):
-    # the unmistakable shapes only; key = value guesses would flag policy paths.
+    # Everywhere else (a cert role's `certificate`, a description, a provider block,
+    # outputs, locals, variable defaults, the backend): the unmistakable shapes
+    # only; key = value guesses would flag policy paths.
     scanned = {"nomad_job", "consul_certificate_authority"}
-    others = [r for r in env.resources() if r.type not in scanned]
-    for res in [*others, *(p for kind in PROVIDER_SECRETS for p in env.providers(kind))]:
-        for field, text in _strings(res.body):
-            shapes = sorted({what for what, pattern in SHAPES if pattern.search(text)})
-            if shapes:
-                yield Hit(res, f"{' and '.join(shapes)} in {field}")
+    for res in env.resources():
+        if res.type not in scanned:
+            yield from _shapes(res, res.body, "")
+    for stack, doc in sorted(env.stacks.items()):
+        if isinstance(doc, dict):
+            rest = {k: v for k, v in doc.items() if k not in ("resource", "//")}
+            yield from _shapes(stack, rest, "")
     for kind, keys in PROVIDER_SECRETS.items():
         for p in env.providers(kind):
             for key in keys:
                 value = p.get(key)
                 if isinstance(value, str) and not _reference(value):
                     yield Hit(p, f"{kind} provider {key} is a literal")
+
+
+def _shapes(where: Resource | str, body: object, at: str) -> Iterator[Hit]:
+    for field, text in _strings(body, at):
+        shapes = sorted({what for what, pattern in SHAPES if pattern.search(text)})
+        if shapes:
+            yield Hit(where, f"{' and '.join(shapes)} in {field}")
