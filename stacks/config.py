@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     BaseModel,
     ConfigDict,
     Field,

@@ -359,7 +359,7 @@ def test_an_exposed_grpc_check_needs_its_path_and_writes_it():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from hashistack.nomad.jobspec import Group, Job, Task, _labeled, _load_job  # noqa: E402
+from hashistack.nomad.jobspec import Job, _labeled, _load_job  # noqa: E402
 
 _TRICKY = st.lists(st.sampled_from(list('${}%"\\\n\tab é') + ["${", "%{", "$${"]),
                    max_size=15).map("".join)

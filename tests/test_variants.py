@@ -95,7 +95,8 @@ def test_cloud_backend(tmp_path):
             '[[apps]]\nname = "a"\nimage = "i"\nnamespace = "batch"\n',
             "apps.a.namespace: 'batch' is not in nomad.namespaces",
         ),
-        ('[backend]\ntype = "s3"\nbucket = "state-bkt"\n', "backend: backend type 's3' requires region"),
+        ('[backend]\ntype = "s3"\nbucket = "state-bkt"\n',
+         "backend: backend type 's3' requires region"),
         (
             '[vault.cert_auth]\nca_pem_file = "missing.pem"\n',
             "vault.cert_auth.ca_pem_file: no such file",

@@ -170,7 +170,8 @@ def test_cert_auth_refuses_non_pem_and_private_keys(tmp_path):
         read_ca_pem(key)
     # Only CERTIFICATE blocks: a token line or an OpenSSH key beside the CA is refused.
     for extra in ("VAULT_TOKEN=hvs.CAESIJ0example\n",
-                  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbg==\n-----END OPENSSH PRIVATE KEY-----\n"):
+                  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbg==\n"
+                  "-----END OPENSSH PRIVATE KEY-----\n"):
         with pytest.raises(ValueError, match="holds (text outside them|a private key)"):
             CertAuthRole(s, f"r{len(extra)}", backend=backend, name="n",
                          certificate=PEM + extra, token_policies=["p"])
