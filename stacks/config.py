@@ -318,6 +318,13 @@ class AgentAppRole(Model):
     secret_id_ttl: Duration | None = None  # None: does not expire
     bound_cidrs: list[Cidr] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _ttls(self) -> AgentAppRole:
+        if seconds(self.token_ttl) > seconds(self.token_max_ttl):
+            raise ValueError(f"token_ttl {self.token_ttl} exceeds token_max_ttl "
+                             f"{self.token_max_ttl}")
+        return self
+
 
 class Vault(Model):
     address: Address = "http://127.0.0.1:8200"
@@ -541,6 +548,17 @@ class Environment(Model):
         return self
 
     @model_validator(mode="after")
+    def _nomad_consul_resolves(self) -> Environment:
+        nc = self.nomad.consul
+        ssl = nc.ssl if nc.ssl is not None else self.consul.address.startswith("https://")
+        ca = self.consul.tls.ca_file
+        if ssl and nc.ca_file is None and ca is not None and not ca.startswith("/"):
+            raise ValueError(f"nomad.consul.ca_file is required: it defaults to "
+                             f"consul.tls.ca_file, {shown(ca)}, a relative path on the deploy "
+                             "machine; the Nomad machines need an absolute one")
+        return self
+
+    @model_validator(mode="after")
     def _connect_ca_ttls(self) -> Environment:
         ca = self.consul.connect_ca
         problems = ttl_problems(
@@ -646,7 +664,8 @@ class Environment(Model):
             address=nc.address or ("127.0.0.1:8501" if ssl else "127.0.0.1:8500"),
             grpc_address=nc.grpc_address or ("127.0.0.1:8503" if ssl else None),
             ssl=ssl,
-            ca_file=nc.ca_file or self.consul.tls.ca_file,
+            # Only read with TLS, and then absolute (Environment._nomad_consul_resolves).
+            ca_file=nc.ca_file or (self.consul.tls.ca_file if ssl else None),
         )
 
     @property

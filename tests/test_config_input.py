@@ -3,6 +3,7 @@ settings that would only fail at synth are refused at load, naming file and fiel
 
 from __future__ import annotations
 
+import shutil
 import string
 import tomllib
 from pathlib import Path
@@ -284,3 +285,48 @@ def test_prod_s3_state_cannot_opt_out_of_locking(tmp_path):
           "use_lockfile = false\n")
     _refused(tmp_path, STRICT.format(tier="prod") + s3, "must lock its state", name="prod")
     assert not _load(tmp_path, STRICT.format(tier="staging") + s3, "staging").backend_lockfile
+
+
+# Property: what load() accepts, synth builds. A file may still fail the checks
+# (a finding, named); it never fails as an exception the model let through.
+_STRINGS = ["dc2", "eu-west-1", "/etc/ssl/x.pem", "x.pem", "10.0.0.0/8", "1h", "90m", "0s",
+            "a", "vault.example.com", "https://h.example.com:8200", "127.0.0.1:8501",
+            "unix:///run/c.sock", "approle", "token", "rsa", "ec", "unix", "socket", "legacy",
+            "workload-identity", "1.9.7", "1.10.0", "default", "HS-VAULT-005", "é", "a b"]
+
+
+def _like(old: object) -> st.SearchStrategy:
+    """A plausible value of the same type: most mutants load, so synth is tried."""
+    if isinstance(old, bool):
+        return st.booleans()
+    if isinstance(old, int):
+        return st.sampled_from([0, 1, 3, 384, 2048, 4096, 65535, 70000])
+    if isinstance(old, list):
+        return st.lists(st.sampled_from(["dc1", "a", "10.1.0.0/16", "default", "x"]), max_size=3)
+    return st.sampled_from(_STRINGS)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_what_loads_synthesizes(tmp_path, data):
+    from main import _synth_environment
+
+    name = data.draw(st.sampled_from(["dev", "staging", "prod"]))
+    base = tomllib.loads((ROOT / "environments" / f"{name}.toml").read_text())
+    for _ in range(data.draw(st.integers(1, 3))):
+        target = data.draw(st.sampled_from([p for p in _paths(base) if p]))
+        old = base
+        for key in target:
+            old = old[key]
+        _set(base, target, data.draw(_like(old)))
+    path = tmp_path / f"{name}.toml"
+    path.write_text("\n".join(f"{k} = {_toml(v)}" for k, v in base.items()))
+    try:
+        env = load(path)
+    except ConfigError:
+        return
+    out = tmp_path / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    result = _synth_environment(env, out, False)
+    assert result.error is None or result.error.startswith("checks failed:"), result.error
