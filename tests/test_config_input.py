@@ -123,6 +123,12 @@ SYNTH_ONLY = {
     "bad image": ('[[apps]]\nname = "a"\nimage = "My App"\n', "apps.0.image", "image reference"),
     "empty datacenters": ('[nomad]\ndatacenters = []\n', "nomad.datacenters"),
     "lock for a local backend": ('[backend]\nuse_lockfile = true\n', "only for backend type 's3'"),
+    "relative CA for the Nomad agents": (
+        '[consul]\naddress = "https://consul.example.com:8501"\ntls = { ca_file = "ca.pem" }\n',
+        "nomad.consul.ca_file is required"),
+    "agent token_ttl above its max": ('[vault.agent_approle]\ntoken_ttl = "2h"\n'
+                                      'token_max_ttl = "1h"\n', "vault.agent_approle",
+                                      "token_ttl 2h exceeds token_max_ttl 1h"),
 }
 
 
