@@ -1,0 +1,84 @@
+"""What a review finds: plain frozen records, rendered by hashistack.review.report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Action = Literal["create", "update", "delete", "replace"]
+
+
+@dataclass(frozen=True)
+class AttributeChange:
+    """One attribute of a changed resource; values already masked when secret-looking."""
+
+    path: str  # "common_name", "options.file_path", "bound_claims.nomad_job_id"
+    before: object
+    after: object
+    forces_replacement: bool = False
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    environment: str
+    stack: str
+    address: str  # Terraform address: `type.name`
+    type: str
+    action: Action
+    construct_path: str = ""
+    attributes: tuple[AttributeChange, ...] = ()
+    # A delete and a create of the same type and body under another address: a
+    # construct id rename (destroy + create unless a moved block says otherwise).
+    renamed_to: str | None = None
+    renamed_from: str | None = None
+    source: Literal["synth", "plan"] = "synth"
+
+
+@dataclass(frozen=True)
+class AccessChange:
+    """What one identity may do on one path, before and after."""
+
+    environment: str
+    identity: str  # "JWT role app-myapp (jwt-nomad)", "Nomad job myapp (default)", ...
+    kind: str  # jwt_role | approle_role | token_role | cert_role | nomad_job
+    path: str
+    gained: tuple[str, ...] = ()
+    lost: tuple[str, ...] = ()
+    # Why a gain widens access, as CDK's --require-approval broadening would ask:
+    # "new identity", "new path", "new capability", "sudo", "wider glob".
+    broadening: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicyTextChange:
+    """A policy whose text changed; `effective` False when no identity's access did."""
+
+    environment: str
+    policy: str
+    effective: bool
+
+
+@dataclass(frozen=True)
+class Alarm:
+    environment: str
+    stack: str
+    kind: str  # stateful-destroy | stateful-replace | protection-removed | tls | privilege | finding
+    message: str
+    address: str = ""
+
+
+@dataclass
+class Review:
+    resources: list[ResourceChange] = field(default_factory=list)
+    access: list[AccessChange] = field(default_factory=list)
+    policies: list[PolicyTextChange] = field(default_factory=list)
+    alarms: list[Alarm] = field(default_factory=list)
+    environments: list[str] = field(default_factory=list)
+
+    @property
+    def broadening(self) -> bool:
+        return any(a.broadening for a in self.access)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.resources or self.access or self.policies or self.alarms)
