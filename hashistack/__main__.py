@@ -1,7 +1,9 @@
-"""`python -m hashistack check CDKTF_OUT_DIR [--env NAME] [--format text|json] [--jobs N]`.
+"""`python -m hashistack check CDKTF_OUT_DIR [--env NAME] [--format text|json] [--jobs N]`
+`python -m hashistack review BASE HEAD [--format markdown|text|json] [--fail-on ...]`
 
-Reads synthesized JSON only: no cdktf, jsii or Node, so it runs anywhere
-Python does (CI, a reviewer's laptop) in well under a second.
+Both read synthesized JSON only: no cdktf, jsii or Node, so they run anywhere
+Python does (CI, a reviewer's laptop). `review` given git refs synthesizes each
+with that ref's own code first (that part does start Node).
 """
 
 from __future__ import annotations
@@ -21,11 +23,24 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                        help="environments checked at once (default: the number of CPUs)")
+    rev = sub.add_parser("review", help="what changes between two synth outputs: access per "
+                                        "identity, destroy/replace, alarms (exit 3: approval)")
+    rev.add_argument("base", metavar="BASE", help="synth output directory or git ref")
+    rev.add_argument("head", metavar="HEAD", help="synth output directory or git ref")
+    rev.add_argument("--format", choices=("markdown", "text", "json"), default="text")
+    rev.add_argument("--fail-on", choices=("none", "broadening", "alarm"), default="broadening",
+                     help="exit 3 on broader access or an alarm (default), on an alarm "
+                          "only, or never")
+    rev.add_argument("--plan", action="append", default=[], metavar="STACK=PLAN_JSON",
+                     help="`terraform show -json` of STACK's plan: exact destroy/replace")
+    rev.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "review":
+        return _review(args)
     from hashistack.checks import CheckInputError, load_synth, run_checks
 
     try:
@@ -42,6 +57,43 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(report.to_text())
     return report.exit_code
+
+
+APPROVAL = 3  # exit code: broader access or an alarm, by --fail-on
+
+
+def _review(args: argparse.Namespace) -> int:
+    from contextlib import ExitStack
+    from pathlib import Path
+
+    from hashistack.review import report
+    from hashistack.review.compare import ReviewInputError, review, synth_output
+
+    plans = {}
+    for item in args.plan:
+        stack, sep, path = item.partition("=")
+        if not sep or not stack or not path:
+            print(f"error: --plan {item!r}: expected STACK=PLAN_JSON", file=sys.stderr)
+            return 2
+        plans[stack] = Path(path)
+    try:
+        with ExitStack() as stack:
+            base = stack.enter_context(synth_output(args.base))
+            head = stack.enter_context(synth_output(args.head))
+            result = review(base, head, plans)
+    except ReviewInputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    render = {"markdown": report.to_markdown, "text": report.to_text, "json": report.to_json}
+    text = render[args.format](result)
+    if args.output:
+        Path(args.output).write_text(text if text.endswith("\n") else text + "\n",
+                                     encoding="utf-8")
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
+    needs = {"none": False, "alarm": bool(result.alarms),
+             "broadening": bool(result.alarms or result.broadening)}[args.fail_on]
+    return APPROVAL if needs else 0
 
 
 if __name__ == "__main__":

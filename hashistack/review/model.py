@@ -62,7 +62,8 @@ class PolicyTextChange:
 class Alarm:
     environment: str
     stack: str
-    kind: str  # stateful-destroy | stateful-replace | protection-removed | tls | privilege | finding
+    # stateful-destroy | stateful-replace | protection-removed | tls | privilege | finding
+    kind: str
     message: str
     address: str = ""
 
@@ -73,6 +74,7 @@ class Review:
     access: list[AccessChange] = field(default_factory=list)
     policies: list[PolicyTextChange] = field(default_factory=list)
     alarms: list[Alarm] = field(default_factory=list)
+    findings: list = field(default_factory=list)  # hashistack.checks.Finding new in HEAD
     environments: list[str] = field(default_factory=list)
 
     @property
@@ -81,4 +83,5 @@ class Review:
 
     @property
     def empty(self) -> bool:
-        return not (self.resources or self.access or self.policies or self.alarms)
+        return not (self.resources or self.access or self.policies or self.alarms
+                    or self.findings)

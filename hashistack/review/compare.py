@@ -1,0 +1,119 @@
+"""Compare two synth outputs (directories, or git refs synthesized on the fly)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from hashistack.checks import load_synth
+from hashistack.checks.env import environment_of
+from hashistack.review import alarms as alarm
+from hashistack.review.model import Review
+
+
+class ReviewInputError(ValueError):
+    """BASE, HEAD or a plan cannot be read: one message naming it (exit 2)."""
+
+
+def review(base_dir: Path, head_dir: Path, plans: Mapping[str, Path] | None = None) -> Review:
+    """Everything a reviewer needs between two synth outputs."""
+    from hashistack.review.access import diff_access
+    from hashistack.review.resources import diff_resources
+
+    base, head = _load(base_dir, "BASE"), _load(head_dir, "HEAD")
+    resources = diff_resources(base[0], head[0])
+    if plans:
+        resources = _with_plans(resources, head[0], plans)
+    access, policies = diff_access(base[0], head[0], base[1], head[1])
+    found_alarms, new = alarm.finding_alarms(*alarm.check_both(base, head))
+    environments = sorted({environment_of(s, d) for s, d in {**base[0], **head[0]}.items()})
+    return Review(
+        resources=resources, access=access, policies=policies,
+        alarms=[*alarm.resource_alarms(resources), *alarm.transport_alarms(base[0], head[0]),
+                *found_alarms],
+        findings=new, environments=environments,
+    )
+
+
+def _load(directory: Path, what: str) -> tuple[dict, dict]:
+    from hashistack.checks import CheckInputError
+
+    try:
+        return load_synth(directory)
+    except CheckInputError as err:
+        raise ReviewInputError(f"{what}: {err}") from None
+
+
+def _with_plans(resources: list, head: Mapping[str, dict], plans: Mapping[str, Path]) -> list:
+    """A real plan is exact (drift, provider-forced replacements): it replaces the
+    synth-derived view of its stack."""
+    from hashistack.review.plan import PlanError, read_plan
+
+    out = [c for c in resources if c.stack not in plans]
+    for stack, path in sorted(plans.items()):
+        if stack not in head:
+            raise ReviewInputError(f"--plan {stack}={path}: HEAD has no stack {stack!r}")
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            out += read_plan(stack, environment_of(stack, head[stack]), data)
+        except (OSError, UnicodeDecodeError, ValueError, PlanError) as err:
+            raise ReviewInputError(f"--plan {stack}={path}: {err}") from None
+    return sorted(out, key=lambda c: (c.environment, c.stack, c.address))
+
+
+@contextmanager
+def synth_output(source: str, repo: Path | None = None):
+    """`source` as a synth output directory: itself, or a git ref synthesized by that
+    ref's own main.py and environments into a temporary directory."""
+    path = Path(source)
+    if path.is_dir():
+        yield path
+        return
+    repo = repo or _repo_root()
+    commit = _git(repo, "rev-parse", "--verify", "--quiet", f"{source}^{{commit}}")
+    if commit is None:
+        raise ReviewInputError(f"{source}: neither a synth output directory nor a git ref "
+                               f"of {repo}")
+    with tempfile.TemporaryDirectory(prefix="hashistack-review-") as tmp:
+        yield _synth_ref(repo, commit.strip(), Path(tmp))
+
+
+def _synth_ref(repo: Path, commit: str, tmp: Path) -> Path:
+    src, out = tmp / "src", tmp / "cdktf.out"
+    src.mkdir()
+    archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", commit],
+                             capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
+    for shared in ("node_modules", ".venv"):  # the ref's code, this checkout's installs
+        if (repo / shared).exists() and not (src / shared).exists():
+            (src / shared).symlink_to(repo / shared)
+    env = {k: v for k, v in os.environ.items() if k != "HASHISTACK_ENVIRONMENTS"}
+    env.update(CDKTF_OUTDIR=str(out), JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+               CHECKPOINT_DISABLE="1")
+    done = subprocess.run([sys.executable, "main.py", "--quiet"], cwd=src, env=env,
+                          capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise ReviewInputError(f"{commit[:12]}: synth failed (exit {done.returncode}): {last}")
+    shutil.rmtree(src, ignore_errors=True)
+    return out
+
+
+def _repo_root() -> Path:
+    top = _git(Path.cwd(), "rev-parse", "--show-toplevel")
+    if top is None:
+        raise ReviewInputError(f"{Path.cwd()}: not inside a git repository, and BASE/HEAD "
+                               "are not directories")
+    return Path(top.strip())
+
+
+def _git(repo: Path, *args: str) -> str | None:
+    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
+    return done.stdout if done.returncode == 0 else None
