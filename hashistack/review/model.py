@@ -56,6 +56,9 @@ class PolicyTextChange:
     environment: str
     policy: str
     effective: bool
+    # The identities that hold the policy in HEAD (AccessChange.identity names); empty
+    # when none in these stacks does (then `effective` compares the policy's own rules).
+    held_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
