@@ -11,7 +11,7 @@ export CHECKPOINT_DISABLE := 1
 PYTHON := .venv/bin/python
 PIPENV := python3 -m pipenv
 
-.PHONY: install synth test check lint bench clean
+.PHONY: install synth test check lint bench clean preview
 
 install: .venv/.synced node_modules/.synced
 
@@ -32,6 +32,17 @@ test: install
 
 check: synth
 	$(PYTHON) -m hashistack check cdktf.out
+
+# A pull request's review: BASE (a git ref, synthesized with its own code, or a
+# synth output) against this tree's synth. Markdown in review.md, as CI posts it;
+# exit 3 when access broadens or an alarm fires (FAIL_ON=alarm|none to relax).
+BASE ?= origin/main
+FAIL_ON ?= broadening
+preview: synth
+	@rm -f review.md; status=0; \
+	$(PYTHON) -m hashistack review "$(BASE)" cdktf.out --format markdown --output review.md \
+		--fail-on $(FAIL_ON) || status=$$?; \
+	if [ -f review.md ]; then cat review.md; fi; exit $$status
 
 # Library against raw cdktf at N = 5, 100, 500 apps (a few minutes); see BENCHMARKS.md.
 bench: install
