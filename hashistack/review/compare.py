@@ -91,9 +91,13 @@ def _synth_ref(repo: Path, commit: str, tmp: Path) -> Path:
     archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", commit],
                              capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
-    for shared in ("node_modules", ".venv"):  # the ref's code, this checkout's installs
-        if (repo / shared).exists() and not (src / shared).exists():
-            (src / shared).symlink_to(repo / shared)
+    # The ref's code with the installs at hand: the repository's, else those of
+    # the checkout this module runs from (a fresh clone has none of its own).
+    here = Path(__file__).resolve().parents[2]
+    for shared in ("node_modules", ".venv"):
+        found = next((d / shared for d in (repo, here) if (d / shared).exists()), None)
+        if found is not None and not (src / shared).exists():
+            (src / shared).symlink_to(found)
     env = {k: v for k, v in os.environ.items() if k != "HASHISTACK_ENVIRONMENTS"}
     env.update(CDKTF_OUTDIR=str(out), JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
                CHECKPOINT_DISABLE="1")

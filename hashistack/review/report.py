@@ -97,7 +97,7 @@ def to_markdown(review: Review, limit: int = COMMENT_LIMIT) -> str:
         head += [f"- **{f.rule}** {f.level}, `{f.stack}` `{f.resource or '-'}`: "
                  f"{_md(f.message)}" for f in review.findings]
         head.append("")
-    text = "\n".join(head)
+    text = "\n".join(head) + "\n"  # a blank line: a table ends before <details>
     by_stack: dict[str, list[ResourceChange]] = defaultdict(list)
     for c in review.resources:
         by_stack[c.stack].append(c)
