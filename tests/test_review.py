@@ -179,6 +179,9 @@ def test_markdown_for_a_pull_request(outputs, snapshot):
     # Temporary paths and ids that change per run do not reach the comment.
     assert str(outputs["head"]) not in text
     assert text == snapshot
+    # The README shows this very report.
+    readme = (ROOT / "README.md").read_text()
+    assert readme.split("```markdown\n", 1)[1].split("\n```\n", 1)[0] == text.strip()
 
 
 def test_a_huge_change_stays_within_the_comment_limit_and_says_so(outputs):
