@@ -219,3 +219,20 @@ def test_two_git_refs_in_a_temporary_clone(tmp_path):
     assert [a["kind"] for a in data["alarms"]] == ["stateful-replace"]
     roots = [c for c in data["resources"] if c["type"] == "vault_pki_secret_backend_root_cert"]
     assert [c["action"] for c in roots] == ["replace"]
+
+
+def test_a_plan_replaces_the_synth_view_of_its_stack(outputs):
+    """Identical synth, but the plan (drift, say) destroys the root CA and replaces the
+    KV mount: the plan's actions are what the reviewer sees, and they are alarms."""
+    plan = ROOT / "tests" / "fixtures" / "review" / "plan-prod-vault.json"
+    code, out, _ = run(outputs["base"], outputs["base"], "--plan", f"prod-vault={plan}",
+                       "--format", "json")
+    data = json.loads(out)
+    assert code == 3
+    actions = {c["address"]: c["action"] for c in data["resources"]}
+    assert actions["vault_mount.kv_mount_FDFB2C73"] == "replace"
+    assert actions["vault_pki_secret_backend_root_cert.pki_root-ca_228380E0"] == "delete"
+    assert all(c["source"] == "plan" for c in data["resources"])
+    assert {a["kind"] for a in data["alarms"]} >= {"stateful-replace", "stateful-destroy"}
+    code, _, err = run(outputs["base"], outputs["base"], "--plan", f"prod-nope={plan}")
+    assert code == 2 and "HEAD has no stack 'prod-nope'" in err
