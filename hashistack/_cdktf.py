@@ -70,7 +70,8 @@ def stack_of(scope: Construct) -> TerraformStack:
 
 def remember_stack(construct: Construct, scope: Construct) -> None:
     """Let constructs made under `construct` find their stack without a round trip."""
-    construct._hashistack_stack = stack_of(scope)
+    # An attribute of our own on the jsii object (it has no slot for it).
+    setattr(construct, "_hashistack_stack", stack_of(scope))  # noqa: B010
 
 
 def _hooks(scope: Construct) -> _StackHooks:
@@ -79,7 +80,7 @@ def _hooks(scope: Construct) -> _StackHooks:
     if hooks is None:
         hooks = _StackHooks(stack)
         stack.node.add_validation(_Validation(hooks.errors))
-        stack._hashistack_hooks = hooks
+        setattr(stack, "_hashistack_hooks", hooks)  # noqa: B010
     return hooks
 
 

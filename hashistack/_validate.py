@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Any
+from typing import Any, Literal, overload
 
 from hashistack.durations import seconds
 
@@ -24,7 +24,15 @@ SIGNAL = re.compile(r"SIG[A-Z0-9]+")
 MOUNT_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 
 
-def text(value: Any, what: str, *, optional: bool = False) -> Any:
+@overload
+def text(value: Any, what: str, *, optional: Literal[False] = False) -> str: ...
+
+
+@overload
+def text(value: Any, what: str, *, optional: bool) -> str | None: ...
+
+
+def text(value: Any, what: str, *, optional: bool = False) -> str | None:
     """A non-empty single-line string (no newline, carriage return or NUL).
 
     With `optional=True`, None passes too.
@@ -63,11 +71,11 @@ def signal(value: Any, what: str) -> str:
 def abs_path(value: Any, what: str, *, spaces: bool = True) -> str:
     """A single-line absolute POSIX path; `spaces=False` also refuses whitespace
     (for paths that go into shell or systemd lines)."""
-    text(value, what)
-    if not posixpath.isabs(value) or (not spaces and re.search(r"\s", value)):
+    path = text(value, what)
+    if not posixpath.isabs(path) or (not spaces and re.search(r"\s", path)):
         detail = "an absolute path" if spaces else "an absolute path without spaces"
         raise ValueError(f"{what} must be {detail}, got {value!r}")
-    return value
+    return path
 
 
 def duration(value: Any, what: str, *, optional: bool = False) -> int | None:
@@ -141,13 +149,13 @@ def shown(value: Any, limit: int = 60) -> str:
 def file_path(value: Any, what: str, *, absolute: bool = False) -> str:
     """A path a product or Terraform opens: one line, no quotes or backslashes
     (they would change meaning inside the `file("...")` and HCL strings it lands in)."""
-    text(value, what)
-    if _CONTROL.search(value) or any(c in value for c in '"\\'):
+    path = text(value, what)
+    if _CONTROL.search(path) or any(c in path for c in '"\\'):
         raise ValueError(f"{what} {shown(value)} may not hold quotes, backslashes or "
                          "control characters")
-    if absolute and not posixpath.isabs(value):
+    if absolute and not posixpath.isabs(path):
         raise ValueError(f"{what} must be an absolute path, got {shown(value)}")
-    return value
+    return path
 
 
 def cidr(value: Any, what: str) -> str:
@@ -159,7 +167,7 @@ def cidr(value: Any, what: str) -> str:
     except (TypeError, ValueError):
         raise ValueError(f"{what} {shown(value)} is not an IP address or CIDR block "
                          "like 10.0.0.0/16") from None
-    return value
+    return str(value)  # a str from the config model (ip_network would take an int too)
 
 
 _PEM_CERTIFICATE = re.compile(

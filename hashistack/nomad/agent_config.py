@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlparse
 
 from hashistack import _validate as valid
@@ -122,7 +123,7 @@ class AgentVaultBlock:
             if self.create_from_role is None:
                 object.__setattr__(self, "create_from_role", "nomad-cluster")
 
-    def _tls(self) -> dict:
+    def _tls(self) -> dict[str, Any]:
         return {
             "ca_file": self.ca_file,
             "ca_path": self.ca_path,
@@ -273,7 +274,7 @@ class AgentConsulBlock:
 
     def block(self, role: str) -> Block:
         _role(role)
-        common = {
+        common: dict[str, Any] = {
             "address": self.address,
             "auto_advertise": self.auto_advertise,
             "ssl": self.ssl,

@@ -574,25 +574,25 @@ def secret_paths_in_template(data: str) -> list[str]:
 # blocks come back as a list of bodies.
 
 
-def _labeled(value: Any) -> list[tuple[str, dict]]:
+def _labeled(value: Any) -> list[tuple[str, dict[str, Any]]]:
     items = value if isinstance(value, list) else [value]
     return [(label, body) for item in items for label, body in item.items()]
 
 
-def _bodies(value: Any) -> list[dict]:
+def _bodies(value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
 
 
-def _load_job(text: str) -> dict:
+def _load_job(text: str) -> dict[str, Any]:
     jobs = _labeled(read_hcl(text).get("job", []))
     if len(jobs) != 1:
         raise ValueError(f"jobspec must hold exactly one job block, found {len(jobs)}")
     return jobs[0][1]
 
 
-def _vault_from(body: dict) -> VaultBlock | None:
+def _vault_from(body: dict[str, Any]) -> VaultBlock | None:
     blocks = _bodies(body.get("vault"))
     if not blocks:
         return None

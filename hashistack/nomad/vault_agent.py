@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from hashistack import _validate as valid
@@ -44,7 +44,7 @@ class AppRoleMethod:
         valid.text(self.secret_id_file_path, "AppRoleMethod.secret_id_file_path", optional=True)
         _mount(self.mount_path, "AppRoleMethod.mount_path")
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         return {
             "role_id_file_path": self.role_id_file_path,
             "secret_id_file_path": self.secret_id_file_path,
@@ -69,7 +69,7 @@ class CertMethod:
         valid.together("CertMethod", client_cert=self.client_cert, client_key=self.client_key)
         _mount(self.mount_path, "CertMethod.mount_path")
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "ca_cert": self.ca_cert,

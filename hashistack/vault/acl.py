@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from hashistack.vault.policy import PolicyDocument, duration_seconds, template_pieces
@@ -19,6 +19,9 @@ OPERATIONS = ("create", "read", "update", "patch", "delete", "list", "sudo", "re
 # identity.entity.aliases.<accessor>.<selector>; the accessor may still be a
 # Terraform reference (`${vault_jwt_auth_backend.nomad.accessor}`).
 _ALIAS = re.compile(r"identity\.entity\.aliases\.(\$\{[^{}]*\}|[^.]+)\.(.+)", re.S)
+# A prefix or segment-wildcard rule that matches a request path: (bytes before
+# its first wildcard/glob, is prefix, '+' count, pattern, capabilities).
+_Candidate = tuple[int, bool, int, str, frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -144,18 +147,21 @@ class Acl:
         # scans them all; here: prefix lengths longest first, and a trie of segments.
         self._prefix_lengths = sorted({len(p) for p in self._prefix}, reverse=True)
         self._trie = _Node()
-        for full, caps in self._segment.items():
-            self._trie.insert(full, caps)
+        for full, granted in self._segment.items():
+            self._trie.insert(full, granted)
 
     @classmethod
-    def from_policies(cls, docs: Iterable[PolicyDocument], identity: Identity | None = None
-                      ) -> Acl:
+    def from_policies(cls, docs: Iterable[PolicyDocument] | PolicyDocument,
+                      identity: Identity | None = None) -> Acl:
+        """The ACL of a token holding `docs` (one document or several); templated
+        paths rendered for `identity`, or skipped without one."""
         if isinstance(docs, PolicyDocument):
             docs = [docs]
         return cls(_rendered(docs, identity))
 
     @classmethod
-    def from_hcl(cls, texts: Iterable[str], identity: Identity | None = None) -> Acl:
+    def from_hcl(cls, texts: Iterable[str] | str, identity: Identity | None = None) -> Acl:
+        """`from_policies` on policy texts (HCL or JSON), parsed as Vault would."""
         if isinstance(texts, str):
             texts = [texts]
         docs = [PolicyDocument.parse(t, source=f"<policy {i}>") for i, t in enumerate(texts)]
@@ -178,11 +184,11 @@ class Acl:
         found = self._candidates(path)
         return max(found, key=_priority)[4] if found else None
 
-    def _candidates(self, path: str) -> list[tuple]:
+    def _candidates(self, path: str) -> list[_Candidate]:
         """acl.go prefixAndWCCandidatesForPath: the longest prefix rule and every
         matching segment-wildcard rule, as (first wildcard/glob, is prefix,
         '+' count, pattern, capabilities)."""
-        candidates = []
+        candidates: list[_Candidate] = []
         for length in self._prefix_lengths:  # radix LongestPrefix
             best = path[:length]
             if len(best) == length and best in self._prefix:
@@ -205,7 +211,7 @@ class Acl:
         if operation not in OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}; expected one of {OPERATIONS}")
         caps = self._permissions(path, listing=operation == "list")
-        return bool(caps) and "deny" not in caps and operation in caps
+        return caps is not None and "deny" not in caps and operation in caps
 
 
 class _Node:
@@ -217,14 +223,17 @@ class _Node:
 
     def __init__(self) -> None:
         self.children: dict[str, _Node] = {}
-        self.exact_tails: dict[str, list[tuple]] = {}  # literal last segment, no '*'
-        self.other_tails: list[tuple[str, bool, tuple]] = []  # '+' last, or a '*' prefix
+        self.exact_tails: dict[str, list[_Candidate]] = {}  # literal last segment, no '*'
+        # '+' last, or a '*' prefix: (last segment, is prefix, candidate)
+        self.other_tails: list[tuple[str, bool, _Candidate]] = []
 
     def insert(self, full: str, caps: frozenset[str]) -> None:
         is_prefix = full.endswith("*")
         pattern = full[:-1] if is_prefix else full
         segs = pattern.split("/")
-        candidate = (_bytes(full[: full.index("+")]), is_prefix, segs.count("+"), pattern, caps)
+        candidate: _Candidate = (
+            _bytes(full[: full.index("+")]), is_prefix, segs.count("+"), pattern, caps
+        )
         node = self
         for seg in segs[:-1]:
             node = node.children.setdefault(seg, _Node())
@@ -234,7 +243,7 @@ class _Node:
         else:
             node.other_tails.append((last, is_prefix, candidate))
 
-    def match(self, parts: list[str], depth: int, out: list[tuple]) -> None:
+    def match(self, parts: list[str], depth: int, out: list[_Candidate]) -> None:
         part, final = parts[depth], depth == len(parts) - 1
         if final:
             out.extend(self.exact_tails.get(part, ()))
@@ -255,7 +264,7 @@ def _bytes(text: str) -> int:
     return len(text.encode())  # Go's len() and strings.Index count bytes
 
 
-def _priority(candidate: tuple) -> tuple:
+def _priority(candidate: _Candidate) -> tuple[int, bool, int, int, bytes]:
     """Higher sorts later. acl.go wildcardPathDescriptorComparePriority, in
     order: later first wildcard/glob; not a prefix; fewer '+' segments;
     longer; lexicographically greater."""
@@ -263,12 +272,12 @@ def _priority(candidate: tuple) -> tuple:
     return (first, not is_prefix, -wildcards, _bytes(pattern), pattern.encode())
 
 
-def _resolve_list(candidates: list[tuple]) -> frozenset[str]:
+def _resolve_list(candidates: list[_Candidate]) -> frozenset[str]:
     """acl.go resolveACLPermsForListOp: the most specific deny wins unless a
     more specific candidate grants list; else the most specific list grant;
     else the most specific candidate."""
-    def best(pool: list[tuple]) -> tuple | None:
-        top = None
+    def best(pool: list[_Candidate]) -> _Candidate | None:
+        top: _Candidate | None = None
         for c in pool:  # first of equals wins, as Go's strict comparison does
             if top is None or _priority(top) < _priority(c):
                 top = c
@@ -280,10 +289,13 @@ def _resolve_list(candidates: list[tuple]) -> frozenset[str]:
         return deny[4]
     if grant is not None:
         return grant[4]
-    return best(candidates)[4]
+    top = best(candidates)
+    assert top is not None  # called with at least one candidate
+    return top[4]
 
 
-def _rendered(docs: Iterable[PolicyDocument], identity: Identity | None):
+def _rendered(docs: Iterable[PolicyDocument], identity: Identity | None
+              ) -> Iterator[tuple[str, tuple[str, ...]]]:
     for doc in docs:
         for rule in doc.rules:
             path = render(rule.path, identity) if rule.is_templated else rule.path

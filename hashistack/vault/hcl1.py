@@ -23,7 +23,13 @@ from typing import Any
 __all__ = ["Float", "HclSyntaxError", "Int", "Obj", "nest", "parse_hcl1"]
 
 
-class Obj(list):
+# One item of an object: (keys, value, line); `a "b" { }` has keys ("a", "b").
+Item = tuple[tuple[str, ...], Any, int]
+# A token: (kind, value, line).
+_Token = tuple[str, Any, int]
+
+
+class Obj(list[Item]):
     """An HCL1 object list: (keys tuple, value, line) items in order."""
 
 
@@ -226,7 +232,8 @@ class _Lexer:
         # hcl/scanner scanString + hcl/strconv Unquote: escapes are decoded
         # outside `${...}`; inside, text (quotes and escapes included) is kept
         # as is, though the scanner still refuses an escape it does not know.
-        s, i, out, braces = self.s, self.i + 1, [], 0
+        s, i, braces = self.s, self.i + 1, 0
+        out: list[str] = []
         while True:
             if i >= len(s) or (s[i] == "\n" and braces == 0):
                 raise self.error("literal not terminated")
@@ -322,7 +329,7 @@ class _Parser:
         self.k += 1
         return tok
 
-    def error(self, tok: tuple, msg: str) -> HclSyntaxError:
+    def error(self, tok: _Token, msg: str) -> HclSyntaxError:
         return HclSyntaxError(f"At {tok[2]}: {msg}")
 
     def object_list(self, close: str) -> Obj:
@@ -335,8 +342,9 @@ class _Parser:
                 self.take()
         return items
 
-    def item(self) -> tuple:
-        keys, line = [], self.peek()[2]
+    def item(self) -> Item:
+        keys: list[str] = []
+        line = self.peek()[2]
         while True:
             tok = self.take()
             if tok[0] in ("IDENT", "STRING"):
@@ -353,7 +361,7 @@ class _Parser:
             else:
                 raise self.error(tok, f"expected: IDENT | STRING got: {tok[0]}")
 
-    def nested(self, tok: tuple) -> None:
+    def nested(self, tok: _Token) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.error(tok, f"nesting deeper than {MAX_DEPTH} levels")
@@ -373,7 +381,7 @@ class _Parser:
             return self.obj()
         if tok[0] == "[":
             self.nested(tok)
-            out = []
+            out: list[Any] = []
             while True:
                 if self.peek()[0] == "]":
                     self.take()
@@ -481,9 +489,9 @@ def parse_hcl1(text: str) -> Obj:
     return top
 
 
-def nest(items: Iterable[tuple]) -> list[tuple[str, Any]]:
+def nest(items: Iterable[Item]) -> list[tuple[str, Any]]:
     """(key, value) pairs; a multi-key item `a "b" { }` is a = { b = { } }."""
-    out = []
+    out: list[tuple[str, Any]] = []
     for keys, val, _ in items:
         for k in reversed(keys[1:]):
             val = Obj([((k,), val, 0)])

@@ -67,6 +67,10 @@ _GO_INT = re.compile(r"[+-]?[0-9]+")
 # A time.Duration is an int64 of nanoseconds (about 292 years).
 _MAX_NS = (1 << 63) - 1
 
+# allowed_parameters / denied_parameters: parameter name to the values allowed
+# (or denied); an empty tuple is any value.
+Parameters = Mapping[str, tuple[Any, ...]]
+
 
 class PolicyError(ValueError):
     """A policy Vault would refuse, or a rule that could never do what it says."""
@@ -112,17 +116,17 @@ def lint_path(path: str) -> None:
         if not m.group(1).strip().startswith(_TEMPLATE_ROOTS):
             raise _fail(path, f"template {{{{{m.group(1)}}}}} is not an identity/time "
                               "template; Vault would never render it")
-    m = masked(path)
-    if "{{" in m or "}}" in m:
+    bare = masked(path)
+    if "{{" in bare or "}}" in bare:
         raise _fail(path, "unbalanced templating characters")  # identitytpl's own words
-    if "${" in m:
+    if "${" in bare:
         raise _fail(path, "unterminated interpolation '${'")
-    if "+*" in m:
+    if "+*" in bare:
         raise _fail(path, "invalid use of wildcards ('+*' is forbidden)")  # policy.go
-    if "*" in m[:-1]:
+    if "*" in bare[:-1]:
         # policy.go treats only a trailing '*' as a glob: "a*b" is a literal path.
         raise _fail(path, "'*' is a glob only as the last character of the path")
-    if any("+" in seg and seg != "+" for seg in m.split("/")):
+    if any("+" in seg and seg != "+" for seg in bare.split("/")):
         # acl.go matches "+" only as a whole segment, while policy.go marks any
         # path containing "/+" as wildcarded: "a/+b" would match only itself,
         # "a+/b" is a literal. Either way not what was meant.
@@ -196,6 +200,7 @@ def _go_duration(text: str) -> int:
     total = 0
     while s:
         m = re.match(r"([0-9]*)(?:\.([0-9]*))?", s)
+        assert m is not None  # both groups may be empty: it matches every string
         whole, frac = m.group(1), m.group(2)
         if not whole and not frac:
             raise bad
@@ -233,7 +238,7 @@ def _value_key(v: Any) -> str:
     return f"{rank}{json.dumps(v, sort_keys=True)}"
 
 
-def _values(path: str, key: str, name: str, values: Any) -> tuple:
+def _values(path: str, key: str, name: str, values: Any) -> tuple[Any, ...]:
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise _fail(path, f"{key}: the value of {name!r} must be a list")
     seen: dict[str, Any] = {}
@@ -243,12 +248,12 @@ def _values(path: str, key: str, name: str, values: Any) -> tuple:
     return tuple(seen[k] for k in sorted(seen))
 
 
-def _parameters(path: str, key: str, params: Mapping | None) -> Mapping[str, tuple] | None:
+def _parameters(path: str, key: str, params: Any) -> Parameters | None:
     if params is None:
         return None
     if not isinstance(params, Mapping):
         raise _fail(path, f"{key} must be a map of parameter name to list of values")
-    out: dict[str, tuple] = {}
+    out: dict[str, tuple[Any, ...]] = {}
     for name in params:
         if not isinstance(name, str):
             raise _fail(path, f"{key}: parameter names must be strings")
@@ -260,7 +265,7 @@ def _parameters(path: str, key: str, params: Mapping | None) -> Mapping[str, tup
         values = _values(path, key, name, params[name])
         low = name.lower()  # policy.go stores strings.ToLower(key)
         if low in out:
-            values = _merge_parameters({low: out[low]}, {low: values})[low]
+            values = _merge_values(out[low], values)
         out[low] = values
     # Vault treats an empty map like none at all (acl.go tests len() == 0).
     return MappingProxyType({k: _values(path, key, k, out[k]) for k in sorted(out)}) \
@@ -276,7 +281,7 @@ def _ttl(path: str, key: str, value: Any) -> str | None:
         raise _fail(path, f"error parsing {key}: {e}") from None
     if isinstance(value, (int, float)):
         return str(int(value))
-    return value
+    return str(value)  # a str: duration_seconds refused anything else
 
 
 def _strings(path: str, key: str, value: Any) -> tuple[str, ...] | None:
@@ -288,14 +293,14 @@ def _strings(path: str, key: str, value: Any) -> tuple[str, ...] | None:
     return tuple(value)
 
 
-def _control_group(path: str, caps: tuple[str, ...], cg: Any) -> Mapping | None:
+def _control_group(path: str, caps: tuple[str, ...], cg: Any) -> Mapping[str, Any] | None:
     """policy.go's ControlGroupHCL checks; kept as {"ttl", "factor": {name: ...}}."""
     if cg is None:
         return None
     if not isinstance(cg, Mapping):
         raise _fail(path, "control_group must be a block")
     ttl = _ttl(path, "control_group ttl", cg.get("ttl"))
-    factors = {}
+    factors: dict[str, Mapping[str, Any]] = {}
     for name, factor in sorted((cg.get("factor") or {}).items()):
         factor = factor or {}
         ident = factor.get("identity")
@@ -335,8 +340,8 @@ class PathRule:
 
     path: str
     capabilities: tuple[str, ...]
-    allowed_parameters: Mapping[str, tuple] | None = field(default=None, hash=False)
-    denied_parameters: Mapping[str, tuple] | None = field(default=None, hash=False)
+    allowed_parameters: Parameters | None = field(default=None, hash=False)
+    denied_parameters: Parameters | None = field(default=None, hash=False)
     required_parameters: tuple[str, ...] | None = None
     min_wrapping_ttl: str | None = None
     max_wrapping_ttl: str | None = None
@@ -436,7 +441,12 @@ def _ttl_conflict(low: str | None, high: str | None) -> bool:
     return lo != 0 and hi != 0 and hi < lo
 
 
-def _merge_parameters(a: Mapping | None, b: Mapping | None) -> Mapping | None:
+def _merge_values(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
+    # acl.go: an empty list (any value) for a name wins over any values.
+    return () if not a or not b else tuple(a) + tuple(b)
+
+
+def _merge_parameters(a: Parameters | None, b: Parameters | None) -> Parameters | None:
     if not b:
         return a
     if not a:
@@ -451,20 +461,22 @@ def _merge_parameters(a: Mapping | None, b: Mapping | None) -> Mapping | None:
     return out
 
 
-def _merge_required(a: tuple | None, b: tuple | None) -> tuple | None:
+def _merge_required(a: tuple[str, ...] | None,
+                    b: tuple[str, ...] | None) -> tuple[str, ...] | None:
     if not b:
         return a
     return tuple(dict.fromkeys((a or ()) + b))
 
 
-def _merge_mfa(a: tuple | None, b: tuple | None) -> tuple | None:
+def _merge_mfa(a: tuple[str, ...] | None, b: tuple[str, ...] | None) -> tuple[str, ...] | None:
     if b is None:
         return a
     # strutil.RemoveDuplicates: trimmed, non-empty, sorted.
     return tuple(sorted({m.strip() for m in (a or ()) + b if m.strip()}))
 
 
-def _merge_control_group(a: Mapping | None, b: Mapping | None) -> Mapping | None:
+def _merge_control_group(a: Mapping[str, Any] | None,
+                         b: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     if not b:
         return a
     if not a:
@@ -529,8 +541,8 @@ def _dec_any(v: Any) -> Any:
     return v
 
 
-def _dec_params(where: str, values: list[Any]) -> dict[str, list] | None:
-    out: dict[str, list] = {}
+def _dec_params(where: str, values: list[Any]) -> dict[str, tuple[Any, ...]]:
+    out: dict[str, list[Any]] = {}
     for v in values:
         if not isinstance(v, _Obj):
             raise PolicyError(f"{where}: not an object type for map ({_type_name(v)})")
@@ -540,7 +552,7 @@ def _dec_params(where: str, values: list[Any]) -> dict[str, list] | None:
             elif not isinstance(vals, list):
                 raise PolicyError(f"{where}.{name}: unknown slice type {_type_name(vals)}")
             out.setdefault(name, []).extend(_dec_any(x) for x in vals)
-    return out
+    return {name: tuple(vals) for name, vals in out.items()}
 
 
 def _dec_object(where: str, v: Any) -> dict[str, list[Any]]:
@@ -552,12 +564,12 @@ def _dec_object(where: str, v: Any) -> dict[str, list[Any]]:
     return out
 
 
-def _dec_control_group(where: str, values: list[Any]) -> dict:
+def _dec_control_group(where: str, values: list[Any]) -> dict[str, Any]:
     fields: dict[str, list[Any]] = {}
     for v in values:
         for k, xs in _dec_object(where, v).items():
             fields.setdefault(k, []).extend(xs)
-    factors: dict[str, dict] = {}
+    factors: dict[str, dict[str, Any]] = {}
     for fv in fields.get("factor", []):
         for name, body in _nest(fv) if isinstance(fv, _Obj) else []:
             f = _dec_object(f"{where}.factor", body)
@@ -600,12 +612,16 @@ def _rule_from_block(key: str, body: Any, lint: bool) -> PathRule:
     where = f"path {key!r}"
     legacy = _dec_string(f"{where}: policy", spec["policy"][-1]) if "policy" in spec else ""
     caps = _dec_strings(f"{where}: capabilities", spec.get("capabilities", []))
-    params = {k: _dec_params(f"{where}: {k}", spec[k]) if k in spec else None
-              for k in ("allowed_parameters", "denied_parameters")}
-    lists = {k: _dec_strings(f"{where}: {k}", spec[k]) if k in spec else None
-             for k in ("required_parameters", "mfa_methods", "subscribe_event_types")}
-    ttls = {k: _dec_any(spec[k][-1]) if k in spec else None
-            for k in ("min_wrapping_ttl", "max_wrapping_ttl")}
+
+    def params(k: str) -> dict[str, tuple[Any, ...]] | None:
+        return _dec_params(f"{where}: {k}", spec[k]) if k in spec else None
+
+    def strings(k: str) -> tuple[str, ...] | None:
+        return tuple(_dec_strings(f"{where}: {k}", spec[k])) if k in spec else None
+
+    def ttl(k: str) -> Any:
+        return _dec_any(spec[k][-1]) if k in spec else None
+
     cg = _dec_control_group(f"{where}: control_group", spec["control_group"]) \
         if "control_group" in spec else None
     path = key[1:] if key.startswith("/") else key
@@ -619,7 +635,15 @@ def _rule_from_block(key: str, body: Any, lint: bool) -> PathRule:
         lint_path(path)
         if not caps:
             raise _fail(path, "no capabilities: the rule grants nothing")
-    return PathRule(key, tuple(caps), **params, **lists, **ttls, control_group=cg)
+    return PathRule(key, tuple(caps),
+                    allowed_parameters=params("allowed_parameters"),
+                    denied_parameters=params("denied_parameters"),
+                    required_parameters=strings("required_parameters"),
+                    min_wrapping_ttl=ttl("min_wrapping_ttl"),
+                    max_wrapping_ttl=ttl("max_wrapping_ttl"),
+                    mfa_methods=strings("mfa_methods"),
+                    control_group=cg,
+                    subscribe_event_types=strings("subscribe_event_types"))
 
 
 class PolicyDocument:
@@ -767,5 +791,5 @@ def _label(path: str) -> str:
     return "/" + path if path.startswith("/") else path
 
 
-def _list(values: tuple | None) -> list | None:
+def _list(values: tuple[str, ...] | None) -> list[str] | None:
     return None if values is None else list(values)
