@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from cdktf_cdktf_provider_consul.certificate_authority import CertificateAuthority
 from constructs import Construct
 
 from hashistack._cdktf import ConstructError, json_value
 from hashistack._cdktf import protect as protect_state
 from hashistack.consul.connect_ca_config import VaultAuthMethod, VaultCaConfig
+
+
+class PkiMounts(Protocol):
+    """What `ConnectCa` reads of its `pki`: a `PkiHierarchy`, or anything with
+    the same mount paths and TTLs."""
+
+    root_path: str
+    intermediate_path: str
+    root_ttl: str
+    intermediate_ttl: str
 
 
 class ConnectCa(Construct):
@@ -25,7 +37,7 @@ class ConnectCa(Construct):
         id: str,
         *,
         vault_address: str,
-        pki,
+        pki: PkiMounts,
         auth_method: VaultAuthMethod | None = None,
         token: str | None = None,
         leaf_cert_ttl: str = "72h",

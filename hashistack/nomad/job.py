@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from cdktf_cdktf_provider_nomad.job import Job as _JobResource
 from constructs import Construct
@@ -18,6 +19,12 @@ from hashistack._cdktf import (
 )
 from hashistack.nomad.jobspec import Job, Task, VaultBlock
 
+if TYPE_CHECKING:  # not imported at run time: a job need not load the Vault provider
+    from hashistack.vault.acl import Identity
+    from hashistack.vault.jwt_auth import JobRole
+    from hashistack.vault.kv import KvV2
+    from hashistack.vault.vault_policy import VaultPolicy
+
 # Terraform reads `${` and `%{` in JSON strings as its own templates; Nomad
 # must get them literally (runtime interpolation like ${NOMAD_ALLOC_DIR}).
 # cdktf tokens (`${TfToken[...]}`) are left for cdktf to resolve.
@@ -25,6 +32,7 @@ _TERRAFORM_TEMPLATE = re.compile(r"([$%])\{(?!TfToken\[)")
 
 
 def escape_for_terraform(text: str) -> str:
+    """`text` as a Terraform JSON string value that reads back as `text` itself."""
     return _TERRAFORM_TEMPLATE.sub(r"\1\1{", text)
 
 
@@ -32,8 +40,8 @@ def escape_for_terraform(text: str) -> str:
 class _Login:
     """How one task logs in to Vault, and the policies its token will hold."""
 
-    policies: list
-    identity: object | None = None  # hashistack.vault.acl.Identity, for WI templates
+    policies: list[VaultPolicy]
+    identity: Identity | None = None  # for rendering templated (workload identity) policies
 
 
 class NomadJob(Construct):
@@ -69,6 +77,7 @@ class NomadJob(Construct):
 
     @property
     def name(self) -> str:
+        """The job's name (its ID in Nomad)."""
         return self.job.name
 
     def task(self, name: str | None = None) -> tuple[str, Task]:
@@ -83,12 +92,12 @@ class NomadJob(Construct):
 
     def use_secret(
         self,
-        kv,
+        kv: KvV2,
         app: str,
         env: Mapping[str, str],
         *,
-        policy=None,
-        role=None,
+        policy: VaultPolicy | None = None,
+        role: JobRole | None = None,
         task: str | None = None,
         destination: str | None = None,
     ) -> None:
@@ -111,6 +120,7 @@ class NomadJob(Construct):
                 )
             grantee, login = role.policies[0], self._wi_login(role, group, t.name)
         else:
+            assert policy is not None  # exactly one of the two: refused above otherwise
             grantee, login = policy, None
         vault = self._vault_block(t, grantee.name, role.name if role else None)
         # Nothing changes until every refusal above has had its say.
@@ -122,7 +132,7 @@ class NomadJob(Construct):
             current.policies.append(grantee)
         self._text.sync(at_synth=False)
 
-    def _wi_login(self, role, group: str, task: str) -> _Login:
+    def _wi_login(self, role: JobRole, group: str, task: str) -> _Login:
         return _Login(policies=list(role.policies), identity=role.identity(task, group))
 
     def _vault_block(self, task: Task, policy: str, role: str | None) -> VaultBlock:
@@ -139,7 +149,7 @@ class NomadJob(Construct):
             "in one way (a workload-identity role or legacy policies)",
         )
 
-    def _templates_are_granted(self):
+    def _templates_are_granted(self) -> Iterator[str]:
         from hashistack.vault.acl import Acl
 
         for read in self.job.secret_reads():

@@ -1,6 +1,21 @@
 """Vault: the pure policy model and ACL engine, and the construct shells."""
 
+from typing import TYPE_CHECKING
+
 from hashistack._lazy import exports
+
+if TYPE_CHECKING:  # what type checkers see; at run time each loads on first use
+    from hashistack.vault.approle import AppRole as AppRole
+    from hashistack.vault.approle import AppRoleBackend as AppRoleBackend
+    from hashistack.vault.audit import AuditDevice as AuditDevice
+    from hashistack.vault.cert_auth import CertAuthBackend as CertAuthBackend
+    from hashistack.vault.cert_auth import CertAuthRole as CertAuthRole
+    from hashistack.vault.jwt_auth import NomadWorkloadIdentity as NomadWorkloadIdentity
+    from hashistack.vault.kv import KvV2 as KvV2
+    from hashistack.vault.periodic_token import PeriodicToken as PeriodicToken
+    from hashistack.vault.pki import PkiHierarchy as PkiHierarchy
+    from hashistack.vault.token_role import TokenRole as TokenRole
+    from hashistack.vault.vault_policy import VaultPolicy as VaultPolicy
 
 _CONSTRUCTS = {
     "VaultPolicy": "vault_policy",

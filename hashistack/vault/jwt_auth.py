@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from cdktf_cdktf_provider_vault.jwt_auth_backend import JwtAuthBackend
@@ -15,6 +16,9 @@ from hashistack._cdktf import protect as protect_state
 from hashistack.durations import seconds
 from hashistack.vault import presets
 from hashistack.vault.vault_policy import VaultPolicy
+
+if TYPE_CHECKING:
+    from hashistack.vault.acl import Identity
 
 # The claims Nomad puts in a workload identity, mapped to alias metadata so
 # templated policies can use them (NMD integrations/vault/acl.mdx).
@@ -41,7 +45,7 @@ class JobRole:
     policies: list[VaultPolicy]
     resource: JwtAuthBackendRole
 
-    def identity(self, task: str, group: str | None = None):
+    def identity(self, task: str, group: str | None = None) -> Identity:
         """The alias Vault makes when `task` (of `group`) of this job logs in with this
         role, for rendering templated policies (see USER_CLAIM and CLAIM_MAPPINGS)."""
         from hashistack.vault.acl import Identity

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from cdktf_cdktf_provider_vault.policy import Policy as _VaultPolicyResource
 from constructs import Construct
 
@@ -38,6 +40,7 @@ class VaultPolicy(Construct):
         )
 
     def add(self, path: str, *capabilities: str) -> VaultPolicy:
+        """Grant `capabilities` on `path` (merged with what the path has); `self`."""
         self.document.add(path, capabilities)
         self._text.sync(at_synth=False)
         return self
@@ -45,6 +48,6 @@ class VaultPolicy(Construct):
     def _version(self) -> tuple[int, int]:
         return id(self.document), self.document.version
 
-    def _validate(self):
+    def _validate(self) -> Iterator[str]:
         if not self.document.rules:
             yield f"policy {self.name!r} grants nothing: add a path or drop the policy"
