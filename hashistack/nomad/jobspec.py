@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from hashistack import _validate as valid
 from hashistack.hcl import Block, block, render
@@ -536,7 +536,15 @@ class Job:
         return render(job, templates=True)
 
 
-def _find(items: Sequence[Any], name: str, what: str) -> Any:
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_N = TypeVar("_N", bound=_Named)
+
+
+def _find(items: Sequence[_N], name: str, what: str) -> _N:
     for item in items:
         if item.name == name:
             return item
