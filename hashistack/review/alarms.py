@@ -7,11 +7,12 @@ from collections.abc import Iterable, Mapping
 
 from hashistack.checks import Finding, run_checks
 from hashistack.checks.env import environment_of
+from hashistack.checks.facts.state import STATEFUL
 from hashistack.checks.jsonattr import json_attribute
-from hashistack.checks.rules.state import STATEFUL
-from hashistack.review.model import Alarm, ResourceChange
+from hashistack.review.model import AccessChange, Alarm, ResourceChange
 
-# Findings that are alarms in their own right when HEAD adds them.
+# Findings that are alarms in their own right when HEAD adds them (the access diff
+# raises the same alarms from what identities gain, suppressed or not).
 PRIVILEGE_RULES = ("HS-VAULT-003", "HS-VAULT-004")
 
 
@@ -28,9 +29,11 @@ def resource_alarms(changes: Iterable[ResourceChange]) -> list[Alarm]:
                                 f"{moved}: {_what(c.type)} is lost", **where))
         elif c.action == "replace":
             forced = ", ".join(a.path for a in c.attributes if a.forces_replacement)
+            lost = ("Consul rotates to a new CA (the provider's delete only forgets it)"
+                    if c.type == "consul_certificate_authority" else f"{_what(c.type)} is lost")
             alarms.append(Alarm(kind="stateful-replace", message=f"{c.address} is replaced "
                                 f"(destroy, then create) by a change to {forced or 'it'}: "
-                                f"{_what(c.type)} is lost", **where))
+                                f"{lost}", **where))
         for a in c.attributes:
             if a.path == "lifecycle.prevent_destroy" and a.before is True and a.after is not True:
                 alarms.append(Alarm(kind="protection-removed", message=f"{c.address}: "
@@ -116,3 +119,51 @@ def check_both(base: tuple[Mapping, Mapping], head: tuple[Mapping, Mapping]
     """Every finding of the checks on each side."""
     return run_checks(*base).findings, run_checks(*head).findings
 
+
+
+def access_alarms(access: Iterable[AccessChange]) -> list[Alarm]:
+    """New `sudo` anywhere, or a new grant through a glob on `*`, `sys/` or `auth/`:
+    from the access each identity really gains, so a suppression cannot hide it."""
+    alarms = []
+    for a in access:
+        if not a.gained:
+            continue
+        globbed = any(g in a.path for g in ("*", "+", "{any}"))
+        privileged = a.path.startswith(("sys/", "auth/", "*", "+", "{any}"))
+        if "sudo" in a.gained or (globbed and privileged):
+            what = "sudo" if "sudo" in a.gained else "a grant through a glob"
+            alarms.append(Alarm(a.environment, f"{a.environment}-vault", "privilege",
+                                f"{a.identity} gains {what} on {a.path}: "
+                                f"{', '.join(a.gained)}"))
+    return alarms
+
+
+def suppression_alarms(base: Mapping[str, dict], head: Mapping[str, dict]) -> list[Alarm]:
+    """A suppression HEAD adds hides findings from every later check: show it."""
+    before = set(_suppressions(base))
+    return [Alarm(environment, stack, "suppression",
+                  f"new suppression of {rule} on {where}: {reason!r}", where)
+            for environment, stack, where, rule, reason in sorted(_suppressions(head))
+            if (environment, stack, where, rule, reason) not in before]
+
+
+def _suppressions(synth: Mapping[str, dict]) -> Iterable[tuple[str, str, str, str, str]]:
+    for stack, doc in sorted(synth.items()):
+        if not isinstance(doc, Mapping):
+            continue
+        environment = environment_of(stack, doc)
+        meta = doc.get("//") if isinstance(doc.get("//"), Mapping) else {}
+        declared = meta.get("hashistack") if isinstance(meta.get("hashistack"), Mapping) else {}
+        for s in declared.get("suppressions") or []:
+            if isinstance(s, Mapping):
+                yield (environment, stack, str(s.get("resource") or stack), str(s.get("rule")),
+                       str(s.get("reason")))
+        resources = doc.get("resource") if isinstance(doc.get("resource"), Mapping) else {}
+        for rtype, items in resources.items():
+            for name, body in (items.items() if isinstance(items, Mapping) else []):
+                own = body.get("//") if isinstance(body, Mapping) else None
+                entries = own.get("hashistack_suppressions") if isinstance(own, Mapping) else None
+                for s in entries or []:
+                    if isinstance(s, Mapping):
+                        yield (environment, stack, f"{rtype}.{name}", str(s.get("rule")),
+                               str(s.get("reason")))

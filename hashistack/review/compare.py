@@ -37,6 +37,7 @@ def review(base_dir: Path, head_dir: Path, plans: Mapping[str, Path] | None = No
     return Review(
         resources=resources, access=access, policies=policies,
         alarms=[*alarm.resource_alarms(resources), *alarm.transport_alarms(base[0], head[0]),
+                *alarm.access_alarms(access), *alarm.suppression_alarms(base[0], head[0]),
                 *found_alarms],
         findings=new, environments=environments,
     )
@@ -89,8 +90,13 @@ def _synth_ref(repo: Path, commit: str, tmp: Path) -> Path:
     src, out = tmp / "src", tmp / "cdktf.out"
     src.mkdir()
     archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", commit],
-                             capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
+                             capture_output=True)
+    unpack = subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout,
+                            capture_output=True) if archive.returncode == 0 else archive
+    if unpack.returncode != 0:
+        why = unpack.stderr.decode(errors="replace").strip().splitlines() or ["(no message)"]
+        raise ReviewInputError(f"{commit[:12]}: cannot unpack the ref: {why[-1]}")
+    _warn_if_installs_differ(repo, commit)
     # The ref's code with the installs at hand: the repository's, else those of
     # the checkout this module runs from (a fresh clone has none of its own).
     here = Path(__file__).resolve().parents[2]
@@ -101,13 +107,31 @@ def _synth_ref(repo: Path, commit: str, tmp: Path) -> Path:
     env = {k: v for k, v in os.environ.items() if k != "HASHISTACK_ENVIRONMENTS"}
     env.update(CDKTF_OUTDIR=str(out), JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
                CHECKPOINT_DISABLE="1")
-    done = subprocess.run([sys.executable, "main.py", "--quiet"], cwd=src, env=env,
-                          capture_output=True, text=True, timeout=1800)
+    try:
+        done = subprocess.run([sys.executable, "main.py", "--quiet"], cwd=src, env=env,
+                              capture_output=True, text=True, timeout=1800)
+    except subprocess.TimeoutExpired:
+        raise ReviewInputError(f"{commit[:12]}: synth took over 30 minutes") from None
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise ReviewInputError(f"{commit[:12]}: synth failed (exit {done.returncode}): {last}")
+        # Its own error lines ("error: ...", "checks failed:" and the findings), with
+        # the temporary checkout's path taken out: they name the ref's files.
+        lines = [ln.replace(f"{src}/", "") for ln in done.stderr.strip().splitlines()]
+        said = [ln for ln in lines if ln.startswith(("error:", "  "))][:8] or lines[-1:]
+        raise ReviewInputError(f"{commit[:12]}: synth failed (exit {done.returncode}): "
+                               + "\n".join(said or ["(no message)"]))
     shutil.rmtree(src, ignore_errors=True)
     return out
+
+
+def _warn_if_installs_differ(repo: Path, commit: str) -> None:
+    """The ref runs with this checkout's .venv and node_modules: say so when its
+    lock files pin something else (a dependency bump would not show)."""
+    for lock in ("Pipfile.lock", "package-lock.json"):
+        theirs = _git(repo, "show", f"{commit}:{lock}")
+        path = repo / lock
+        if theirs is not None and path.is_file() and theirs != path.read_text(encoding="utf-8"):
+            print(f"warning: {commit[:12]} is synthesized with this checkout's installs; its "
+                  f"{lock} differs", file=sys.stderr)
 
 
 def _repo_root() -> Path:

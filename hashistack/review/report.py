@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from dataclasses import asdict
 
@@ -77,7 +78,37 @@ def to_text(review: Review) -> str:
 
 
 def to_markdown(review: Review, limit: int = COMMENT_LIMIT) -> str:
-    head = [f"### hashistack review: {summary(review)}", ""]
+    """Summary, alarms, the access table, new findings, then one collapsible
+    section per stack. Over `limit`, whole rows and sections are left out, last
+    first, each with a note saying how many: nothing is cut silently or mid-tag."""
+    note_room = 400
+    head = _head(review, limit - note_room)
+    text = "\n".join(head) + "\n"  # a blank line: a table ends before <details>
+    by_stack: dict[str, list[ResourceChange]] = defaultdict(list)
+    for c in review.resources:
+        by_stack[c.stack].append(c)
+    budget = limit - len(text) - note_room
+    sections, dropped = [], []
+    for stack in sorted(by_stack):
+        rows = [_resource_row(c) for c in by_stack[stack]]
+        # An even share of what is left for each stack still to come.
+        share = budget // (len(by_stack) - len(sections) - len(dropped))
+        section = _stack_section(stack, by_stack[stack], rows, share)
+        if section is None:
+            dropped.append(stack)
+            continue
+        sections.append(section)
+        budget -= len(section) + 1
+    text += "\n".join(sections)
+    if dropped:
+        text += (f"\n_{len(dropped)} more stack(s) not shown ({', '.join(dropped[:20])}"
+                 f"{', ...' if len(dropped) > 20 else ''}): the comment has GitHub's size "
+                 "limit; `make preview` shows all._\n")
+    return text
+
+
+def _head(review: Review, limit: int) -> list[str]:
+    head = [f"### hashistack review: {_md(summary(review))}", ""]
     if review.alarms:
         head += ["> [!CAUTION]", f"> **{_n(len(review.alarms), 'alarm')}: approval needed**"]
         head += [f"> - `{a.stack}` {_md(a.message)}" for a in review.alarms]
@@ -86,48 +117,59 @@ def to_markdown(review: Review, limit: int = COMMENT_LIMIT) -> str:
         head += ["#### Vault access, per identity", "",
                  "| environment | identity | path | gained | lost | broadening |",
                  "|---|---|---|---|---|---|"]
-        head += [_access_row(a) for a in _access_order(review.access)]
+        rows = [_access_row(a) for a in _access_order(review.access)]
+        room = limit - sum(len(x) + 1 for x in head) - 2000  # findings and notes after
+        kept = _fit(rows, room)
+        head += kept
+        if len(kept) < len(rows):
+            head.append(f"| | _{len(rows) - len(kept)} more access changes not shown "
+                        "(GitHub's size limit): `make preview` shows all_ | | | | |")
         head.append("")
-    quiet = [p for p in review.policies if not p.effective]
-    if quiet:
-        names = ", ".join(f"`{p.policy}` ({p.environment})" for p in quiet)
+    moved = [p for p in review.policies if not p.effective]
+    orphan = [p for p in review.policies if p.effective and not p.held_by]
+    if moved:
+        names = ", ".join(f"`{_md(p.policy)}` ({p.environment})" for p in moved)
         head += [f"Policy text changed with no change in anyone's access: {names}.", ""]
+    if orphan:
+        names = ", ".join(f"`{_md(p.policy)}` ({p.environment})" for p in orphan)
+        head += [f"Policy access changed for a policy no identity here holds (a token made "
+                 f"elsewhere may): {names}.", ""]
     if review.findings:
         head += ["#### New check findings", ""]
-        head += [f"- **{f.rule}** {f.level}, `{f.stack}` `{f.resource or '-'}`: "
+        lines = [f"- **{f.rule}** {f.level}, `{f.stack}` `{f.resource or '-'}`: "
                  f"{_md(f.message)}" for f in review.findings]
+        kept = _fit(lines, max(limit - sum(len(x) + 1 for x in head) - 200, 0))
+        head += kept
+        if len(kept) < len(lines):
+            head.append(f"- _{len(lines) - len(kept)} more not shown: `make preview` shows all_")
         head.append("")
-    text = "\n".join(head) + "\n"  # a blank line: a table ends before <details>
-    by_stack: dict[str, list[ResourceChange]] = defaultdict(list)
-    for c in review.resources:
-        by_stack[c.stack].append(c)
-    stacks = sorted(by_stack)
-    sections = [_stack_section(s, by_stack[s]) for s in stacks]
-    budget = limit - len(text) - 200
-    if sum(len(s) for s in sections) > budget:
-        share = max(budget // max(len(stacks), 1), 400)
-        sections = [_stack_section(s, by_stack[s], share) for s in stacks]
-    text += "\n".join(sections)
-    if len(text) > limit:  # the head alone is too long: cut it, and say so
-        note = "\n\n_… cut at GitHub's comment size; run `make preview` for the rest._\n"
-        text = text[: limit - len(note)] + note
-    return text
+    return head
 
 
-def _stack_section(stack: str, changes: list[ResourceChange], limit: int | None = None) -> str:
-    counts = Counter(c.action for c in changes)
-    said = ", ".join(f"{counts[a]} to {VERBS[a]}" for a in VERBS if counts[a])
-    top = [f"<details><summary><code>{stack}</code>: {said}</summary>", "",
-           "| | address | construct | what changes |", "|---|---|---|---|"]
-    end = ["", "</details>", ""]
-    rows = [_resource_row(c) for c in changes]
-    size = sum(len(x) + 1 for x in top + end)
-    kept = []
+def _fit(rows: list[str], room: int) -> list[str]:
+    kept, size = [], 0
     for row in rows:
-        if limit is not None and size + len(row) + 1 > limit - 120:
+        if size + len(row) + 1 > room:
             break
         kept.append(row)
         size += len(row) + 1
+    return kept
+
+
+def _stack_section(stack: str, changes: list[ResourceChange], rows: list[str],
+                   room: int) -> str | None:
+    """The stack's <details>, its rows cut to `room` with a note; None if not even
+    its heading fits."""
+    counts = Counter(c.action for c in changes)
+    said = ", ".join(f"{counts[a]} to {VERBS[a]}" for a in VERBS if counts[a])
+    top = [f"<details><summary><code>{_html(stack)}</code>: {said}</summary>", "",
+           "| | address | construct | what changes |", "|---|---|---|---|"]
+    end = ["", "</details>", ""]
+    note_room = 160
+    fixed = sum(len(x) + 1 for x in top + end) + note_room
+    if fixed > room:
+        return None
+    kept = _fit(rows, room - fixed)
     if len(kept) < len(rows):
         kept.append(f"| | _{len(rows) - len(kept)} more not shown: the comment has GitHub's "
                     "size limit; `make preview` shows all_ | | |")
@@ -172,7 +214,18 @@ def _short(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_MARKDOWN = {c: "\\" + c for c in "\\`*[]|#~"}
+# `_` emphasises only at a word's edge in GitHub's Markdown: `vault_mount` stays as is.
+_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
 def _md(text: str) -> str:
-    """Plain text in a Markdown table cell: no pipes, tags or line breaks."""
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-            .replace("\n", " "))
+    """Plain text in Markdown (a table cell, a list item): emphasis, code, links,
+    tags and line breaks are characters, not formatting."""
+    out = "".join(_MARKDOWN.get(c, c) for c in text)
+    out = _EDGE_UNDERSCORE.sub(r"\\_", out)
+    return out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

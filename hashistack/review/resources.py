@@ -18,7 +18,7 @@ changed.
 
 Values are masked before they reach a record (`mask`): attributes whose key
 says secret (`token`, `password`, `secret_id`, `client_token`, ...), Vault
-token, AWS key and PEM private-key shapes (hashistack.checks.rules.secrets),
+token, AWS key and PEM private-key shapes (hashistack.checks.facts.secrets),
 `key = "value"` secret literals inside text (jobspecs, CA config JSON). PEM
 certificates are shortened to their first line, size and digest.
 """
@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from hashistack.checks.env import environment_of
-from hashistack.checks.rules.secrets import (
+from hashistack.checks.facts.secrets import (
     _KEY,
     QUOTED,
     SHAPES,
@@ -142,10 +142,21 @@ _PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----\s*(.*?)\s*-----END CERTIFIC
 _INTERPOLATION = re.compile(r"\$\{[^{}]*\}")
 
 
+# Attribute names the providers mark Sensitive beyond what the key pattern says:
+# AWS and other secret engines' `secret_key`, LDAP's `bindpass`, and `data_json`,
+# the payload of a generic or KV secret (all of it is the secret).
+_SENSITIVE_NAMES = re.compile(r"(?i:[\w.-]*(?:secret_key|bindpass|credentials?|data_json|"
+                              r"client_key|private_key|passphrase))")
+# A password in a URL (`postgres://user:pw@db:5432`): the userinfo's secret half.
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:)([^/@\s]+)(@)")
+
+
 def secret_key(key: str) -> bool:
     """A key name that says its value is a secret: `token`, `client_token`,
-    `secret_id`, `password`, `DB_PASSWORD`, `API_KEY` (not `token_ttl`)."""
-    return _SECRET_KEY.fullmatch(key) is not None
+    `secret_id`, `password`, `DB_PASSWORD`, `API_KEY`, `secret_key`, `bindpass`,
+    `data_json` (not `token_ttl`)."""
+    return (_SECRET_KEY.fullmatch(key) is not None
+            or _SENSITIVE_NAMES.fullmatch(key) is not None)
 
 
 def mask(value: Any, key: str = "") -> Any:
@@ -180,6 +191,7 @@ def mask_text(text: str) -> str:
     """Secret shapes and `key = "literal"` secrets inside text masked; each PEM
     certificate shortened to its size and SHA-256 prefix (a change stays visible)."""
     text = _PEM_PRIVATE.sub(lambda m: f"-----BEGIN {m.group(1)}----- {SENSITIVE}", text)
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + SENSITIVE + m.group(3), text)
     text = _PEM_CERT.sub(_short_cert, text)
     for _, pattern in SHAPES:
         text = pattern.sub(SENSITIVE, text)
