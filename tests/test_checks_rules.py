@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from hashistack.checks import all_rules, run_checks
-from hashistack.checks.rules.state import STATEFUL
+from hashistack.checks.facts.state import STATEFUL
 from hashistack.vault import presets
 
 JOBSPEC = """job "myapp" {
@@ -709,7 +709,8 @@ def test_suppression_of_another_resource_does_not_apply():
     _plant_sudo(synth)
     synth["t-vault"]["//"]["hashistack"]["suppressions"] = [
         {"rule": "HS-VAULT-004", "resource": "t-vault/policy-ap", "reason": "prefix is by segment"}]
-    assert rules_of(synth, rendered) == {"HS-VAULT-004"}
+    # ... and the suppression, matching nothing, is said to (HS-CHECK-006).
+    assert rules_of(synth, rendered) == {"HS-VAULT-004", "HS-CHECK-006"}
 
 
 def test_resource_suppression_from_code():
@@ -755,7 +756,7 @@ def test_a_loopback_consul_provider_is_not_a_server_address():
 
 
 def test_intention_precedence_exact_before_wildcard():
-    from hashistack.checks.rules.consul_intentions import decision
+    from hashistack.checks.facts.consul import decision
 
     intentions = {"*": {"*": "deny"}, "db": {"api": "allow", "*": "deny"}, "cache": {"*": "allow"}}
     assert decision(intentions, "api", "db") == "allow"

@@ -8,23 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from hashistack.checks.core import ERROR, WARNING, Finding, Report
 from hashistack.checks.env import Env, group
 from hashistack.checks.load import CheckInputError, load_synth
-from hashistack.checks.model import (
-    ERROR,
-    WARNING,
-    Finding,
-    Hit,
-    Report,
-    Rule,
-    all_rules,
-    apply_suppressions,
-    run_rules,
-    suppression_problem,
-)
+from hashistack.checks.pack import DEFAULT_PACK, all_rules
+from hashistack.checks.rulekit import Hit, Rule, finding, run_rules
+from hashistack.checks.suppressions import apply_suppressions, suppression_problem
 
 __all__ = [
-    "ERROR", "WARNING", "CheckInputError", "Finding", "Report", "Rule", "all_rules",
+    "DEFAULT_PACK", "ERROR", "WARNING", "CheckInputError", "Finding", "Report", "Rule",
+    "all_rules",
     "check_environment", "declare_environment", "load_synth", "run_checks", "suppress",
 ]
 
@@ -49,7 +42,7 @@ def _run_rule(env: Env, rule: Rule) -> Iterator[Finding]:
     except Exception as err:  # noqa: BLE001 - any rule bug on odd input becomes a finding
         files = ", ".join(f"stacks/{s}/cdk.tf.json" for s in sorted(env.stacks))
         reason = f"{type(err).__name__}: {err}"[:200]
-        found.append(env.finding(all_rules()[RULE_FAILED], Hit(
+        found.append(finding(env, all_rules()[RULE_FAILED], Hit(
             env.stack_of("vault"),
             f"rule {rule.id} ({rule.title}) failed on this environment's input ({reason}); "
             f"what it checks is not checked. Input: {files}")))
@@ -127,8 +120,11 @@ def declare_environment(stack, *, environment: str, tier: str,
 def suppress(construct, rule_id: str, reason: str) -> None:
     """Suppress `rule_id` on a resource, or on every resource under a construct.
 
-    Written into the resource's JSON as `"//".hashistack_suppressions`, so the CLI
-    sees it too. The reason must say why (at least 10 characters).
+    `rule_id` may name one finding's detail, as `"HS-VAULT-004[sys/*]"` (its
+    vault_path). Written into the resource's JSON as `"//".hashistack_suppressions`
+    (with the construct's path as its scope), so the CLI sees it too. The reason
+    must say why (at least 10 characters); one that matches no finding is an
+    HS-CHECK-006 warning.
     """
     problem = suppression_problem(rule_id, reason)
     if problem:
@@ -141,5 +137,5 @@ def suppress(construct, rule_id: str, reason: str) -> None:
     for res in targets:
         body = next(iter(next(iter(res.to_terraform()["resource"].values())).values()))
         entries = list(body.get("//", {}).get("hashistack_suppressions") or [])
-        entries.append({"rule": rule_id, "reason": reason.strip()})
+        entries.append({"rule": rule_id, "reason": reason.strip(), "scope": construct.node.path})
         res.add_override("//.hashistack_suppressions", entries)

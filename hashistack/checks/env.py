@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from hashistack.checks.model import Finding, Hit, Rule, Suppression
+from hashistack.checks.core import Suppression
 from hashistack.hcl_read import read as read_hcl
 from hashistack.vault.policy import INTERPOLATION, PolicyDocument, PolicyError, duration_seconds
 from hashistack.versions import Version
@@ -91,7 +91,8 @@ class Resource:
     def suppressions(self) -> list[Suppression]:
         """Those written by `hashistack.checks.suppress(...)` into the resource's JSON."""
         entries = _obj(self.body.get("//")).get("hashistack_suppressions")
-        return [Suppression(str(e.get("rule", "")), e.get("reason", ""))
+        return [Suppression(str(e.get("rule", "")), e.get("reason", ""),
+                            scope=str(e["scope"]) if e.get("scope") else None)
                 for e in _entries(entries)]
 
     def mapping(self, key: str) -> Mapping[str, Any]:
@@ -359,25 +360,6 @@ class Env:
             for v in blocks(doc.get("vault"))
             if v.get("create_from_role")
         }
-
-    # Findings -------------------------------------------------------------------
-
-    def finding(self, rule: Rule, hit: Hit) -> Finding:
-        if isinstance(hit.where, Resource):
-            stack, resource, path = hit.where.stack, hit.where.address, hit.where.path
-        else:
-            stack, resource, path = hit.where, "", hit.where
-        return Finding(
-            rule=rule.id,
-            level=hit.level or rule.level,
-            message=hit.message,
-            environment=self.name,
-            stack=stack,
-            resource=resource,
-            construct_path=path,
-            fix=rule.fix,
-            vault_path=hit.vault_path,
-        )
 
 
 def _obj(value: Any) -> Mapping[str, Any]:

@@ -2,7 +2,7 @@
 
 Pure Python over synthesized JSON (no cdktf, jsii or Node). Identities and the
 policies they hold come from the checks' fact layer (hashistack.checks.env and
-rules/_jobs.py: the same token a task logs in with as HS-VAULT-001 computes);
+.facts: the same token a task logs in with as HS-VAULT-001 computes);
 capabilities from the ACL engine (hashistack.vault.acl), never from policy text.
 
 Identities per environment: every JWT role, AppRole role, token role (the
@@ -20,13 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from hashistack.checks.env import Env, Resource, group
-from hashistack.checks.rules._jobs import (
-    CLAIMS,
-    bound_claim_mismatch,
-    jobs,
-    role_identity,
-    token_for,
-)
+from hashistack.checks.facts.jobs import CLAIMS, jobs
+from hashistack.checks.facts.tokens import bound_claim_mismatch, role_identity, token_for
 from hashistack.review.model import AccessChange, PolicyTextChange
 from hashistack.vault.acl import Acl, Identity, render
 from hashistack.vault.policy import CAPABILITIES, PolicyDocument, masked

@@ -1,37 +1,6 @@
-"""State that cannot be recreated, guarded in prod."""
+"""Not a rule: STATEFUL under its old import path (tests/test_state_addresses.py).
+The rule is hs_state_001.py; the list lives in hashistack.checks.facts.state."""
 
-from __future__ import annotations
+from hashistack.checks.facts.state import STATEFUL
 
-from collections.abc import Iterator
-
-from hashistack.checks.env import Env
-from hashistack.checks.model import ERROR, Hit, rule
-
-# Destroying these loses what no apply brings back: a mount's secrets or keys (the
-# provider's delete is an unmount), a CA's private key, an auth method's roles and
-# issued secret IDs, the audit trail's device, Consul's CA settings and login method.
-STATEFUL = (
-    "vault_mount", "vault_pki_secret_backend_root_cert",
-    "vault_pki_secret_backend_intermediate_set_signed", "vault_auth_backend",
-    "vault_jwt_auth_backend", "vault_audit", "consul_certificate_authority",
-    "consul_acl_auth_method",
-)
-
-
-@rule(
-    "HS-STATE-001", ERROR, "prod state without prevent_destroy",
-    explanation="In prod a config change that replaces or drops one of these resources "
-                "(a KV or PKI mount, a root certificate, an auth backend, an audit device, "
-                "Consul's CA config or auth method) destroys what cannot be recreated; "
-                "lifecycle.prevent_destroy makes such a plan fail instead.",
-    fix="Leave `protect` at its default (on in prod) on the hashistack construct, or set "
-        "lifecycle.prevent_destroy = true on the resource.",
-)
-def unguarded_state(env: Env) -> Iterator[Hit]:
-    if env.tier != "prod":
-        return
-    for res in env.resources(*STATEFUL):
-        lifecycle = res.get("lifecycle") or {}
-        if not (isinstance(lifecycle, dict) and lifecycle.get("prevent_destroy") is True):
-            yield Hit(res, f"{res.type} holds state that cannot be recreated and has no "
-                           "lifecycle.prevent_destroy in prod")
+__all__ = ["STATEFUL"]

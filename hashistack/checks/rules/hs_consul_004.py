@@ -1,12 +1,12 @@
-"""The Connect CA's Vault token should not pass through Terraform."""
+"""HS-CONSUL-004: the Connect CA's Vault token should not pass through Terraform."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from hashistack.checks.env import Env
-from hashistack.checks.model import ERROR, WARNING, Hit, rule
-from hashistack.checks.rules.consul_connect_ca import vault_cas
+from hashistack.checks.facts.connect_ca import vault_cas
+from hashistack.checks.rulekit import ERROR, WARNING, Hit, rule
 
 
 @rule(

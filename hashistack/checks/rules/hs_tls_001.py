@@ -1,27 +1,14 @@
-"""Plaintext or unverified connections between the products (and to them)."""
+"""HS-TLS-001: plaintext or unverified connections between the products (and to them)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from hashistack.checks.env import Env, Resource, blocks
-from hashistack.checks.jsonattr import json_attribute
-from hashistack.checks.model import ERROR, WARNING, Hit, rule
-from hashistack.checks.rules.consul_connect_ca import vault_cas
+from hashistack.checks.facts.connect_ca import vault_cas
+from hashistack.checks.facts.consul import auth_method_configs
+from hashistack.checks.rulekit import ERROR, WARNING, Hit, rule
 from hashistack.vault.policy import INTERPOLATION
-
-
-def auth_method_configs(env: Env) -> list[tuple[Resource, dict]]:
-    """Each consul_acl_auth_method with its config; one that cannot be read is noted."""
-    out = []
-    for res in env.resources("consul_acl_auth_method"):
-        config = json_attribute(res.get("config_json") or "{}")
-        if isinstance(config, dict):
-            out.append((res, config))
-        else:
-            env.cannot_evaluate(res, "config_json is neither JSON nor jsonencode() of a "
-                                     "literal: its JWKSURL is not checked")
-    return out
 
 
 def _http(value: object) -> bool:

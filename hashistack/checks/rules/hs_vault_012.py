@@ -1,11 +1,11 @@
-"""AppRole secret IDs that never expire must be tied to where they are used."""
+"""HS-VAULT-012: AppRole secret IDs that never expire must be tied to where they are used."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from hashistack.checks.env import Env
-from hashistack.checks.model import ERROR, WARNING, Hit, rule
+from hashistack.checks.rulekit import ERROR, WARNING, Hit, rule
 
 
 @rule(

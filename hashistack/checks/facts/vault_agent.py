@@ -1,5 +1,5 @@
-"""Vault Agent configs: does the AppRole token a rendered agent logs in with grant
-what its templates read?"""
+"""Rendered Vault Agent configs: their files, the secrets their templates read,
+their auto_auth login and the AppRole role it resolves to."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from hashistack.checks.env import Env, Resource, blocks
-from hashistack.checks.model import ERROR, WARNING, Hit, rule
-from hashistack.hcl_read import read as read_hcl
 from hashistack.names import VAULT_AGENT_PREFIX
 from hashistack.nomad.jobspec import secret_paths_in_template
-from hashistack.vault.acl import Acl, Identity
+from hashistack.vault.acl import Identity
 
 # stacks/nomad_stack.py renders `vault-agent-<app>.hcl` and `vault-agent-<app>-exec.hcl`;
 # stacks/vault_stack.py creates their AppRole role `vault-agent-<app>`.
@@ -97,78 +95,10 @@ def _approle_roles(env: Env) -> dict[tuple[str, str], Resource]:
     return out
 
 
-def _identity(env: Env, role: Resource) -> Identity:
+def approle_identity(env: Env, role: Resource) -> Identity:
     """An AppRole login's alias: metadata role_name (its name is the role_id, unknown here)."""
     kwargs: dict[str, Any] = {"alias_metadata": {"role_name": str(role.value("role_name"))}}
     backend = env.resource_at(str(role.get("backend") or ""), role.stack)
     if backend is not None:
         kwargs["accessor_ref"] = f"{backend.address}.accessor"
     return Identity(**kwargs)
-
-
-@rule(
-    "HS-VAULT-011",
-    ERROR,
-    "Vault Agent template reads a secret its login cannot read",
-    explanation=(
-        "A rendered Vault Agent config (`vault-agent-<app>.hcl`, `vault-agent-<app>-exec.hcl`) "
-        "logs in through auto_auth and renders each template and env_template with that "
-        "token (Vault Agent docs: templates use the auto-auth token). The AppRole role is not "
-        "named in the file (the role_id is installed out of band), so it is the role "
-        "`vault-agent-<app>` on the method's mount_path, as stacks/vault_stack.py creates it; "
-        "if none grants read on a template's path, the template never renders. A login that "
-        "cannot be resolved to a role in these stacks is a warning."
-    ),
-    fix="Grant read on the path in the policy of the app's AppRole role "
-    "(token_policies of `vault-agent-<app>`), or fix the path in the template.",
-)
-def agent_reads_not_granted(env: Env) -> Iterator[Hit]:
-    for where, text in agent_files(env):
-        try:
-            doc = read_hcl(text)
-        except (ValueError, RecursionError):
-            continue  # HS-CHECK-004: a rendered agent config that does not parse is an error
-        reads = agent_reads(doc)
-        if not reads:
-            continue
-        names = role_candidates(where)
-        methods = auth_methods(doc)
-        approle = [mount_of(t, b) for t, b in methods if t == APPROLE]
-        role = approle_role(env, names, approle[0]) if approle else None
-        if role is None:
-            how = (
-                f"an AppRole login at auth/{approle[0]}"
-                if approle
-                else f"auto_auth method {methods[0][0]!r}"
-                if methods
-                else "no auto_auth method"
-            )
-            yield Hit(
-                where,
-                f"Vault Agent config has {how}, and no AppRole role "
-                f"{' or '.join(repr(n) for n in names)} on that mount is defined in these "
-                f"stacks: cannot resolve its login to check its {len(reads)} secret "
-                "read(s)",
-                level=WARNING,
-            )
-            continue
-        policies = role.names("token_policies") or role.names("policies")
-        known = [r for r in map(env.policy, policies) if r is not None]
-        docs = [d for d in (env.policy_doc(r) for r in known) if d is not None]
-        acl = Acl.from_policies(docs, _identity(env, role))
-        unknown = [p for p in policies if env.policy(p) is None and p != "default"]
-        note = f"; not defined in these stacks: {', '.join(unknown)}" if unknown else ""
-        by_path: dict[str, list[str]] = {}
-        for read in reads:
-            by_path.setdefault(read.path, []).append(read.what)
-        for path, whats in by_path.items():
-            if acl.allows(path, "read"):
-                continue
-            yield Hit(
-                where,
-                f"Vault Agent {', '.join(whats)} read{'s' if len(whats) == 1 else ''} "
-                f"{path!r}, but the policies "
-                f"[{', '.join(policies)}] of its AppRole role "
-                f"{role.value('role_name')!r} ({role.path}) do not grant read on it{note}",
-                vault_path=path,
-            )

@@ -1,4 +1,4 @@
-"""Which Consul a Nomad agent talks to."""
+"""HS-NOMAD-002: which Consul a Nomad agent talks to."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from hashistack.checks.env import Env, blocks
-from hashistack.checks.model import ERROR, Hit, rule
+from hashistack.checks.rulekit import ERROR, Hit, rule
 
 LOCAL_NAMES = ("localhost",)
 

@@ -1,12 +1,25 @@
-"""Connect upstreams against the service intentions that decide them."""
+"""Consul as the rules see it: auth method configs, and the service intentions that
+decide each Connect upstream."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hashistack.checks.env import Env, blocks, labeled
-from hashistack.checks.model import ERROR, Hit, rule
-from hashistack.checks.rules._jobs import jobs
+from hashistack.checks.env import Env, Resource, blocks, labeled
+from hashistack.checks.jsonattr import json_attribute
+
+
+def auth_method_configs(env: Env) -> list[tuple[Resource, dict]]:
+    """Each consul_acl_auth_method with its config; one that cannot be read is noted."""
+    out = []
+    for res in env.resources("consul_acl_auth_method"):
+        config = json_attribute(res.get("config_json") or "{}")
+        if isinstance(config, dict):
+            out.append((res, config))
+        else:
+            env.cannot_evaluate(res, "config_json is neither JSON nor jsonencode() of a "
+                                     "literal: its JWKSURL is not checked")
+    return out
 
 
 def upstreams(job_body: dict) -> Iterator[tuple[str, str]]:
@@ -22,7 +35,7 @@ def upstreams(job_body: dict) -> Iterator[tuple[str, str]]:
                                 yield name, str(up["destination_name"])
 
 
-def _intentions(env: Env) -> dict[str, dict[str, str]]:
+def intentions(env: Env) -> dict[str, dict[str, str]]:
     """destination -> {source: action}, from consul_config_entry_service_intentions."""
     out: dict[str, dict[str, str]] = {}
     for res in env.resources("consul_config_entry_service_intentions"):
@@ -43,24 +56,3 @@ def decision(intentions: dict[str, dict[str, str]], source: str, destination: st
     return None
 
 
-@rule(
-    "HS-CONSUL-003", ERROR, "Connect upstream denied by intentions",
-    explanation=(
-        "With a default-deny intention (`*` to `*` deny), Consul refuses every Connect "
-        "connection that no allow intention matches (Consul docs, service intentions: "
-        "precedence by exact then wildcard destination and source). A job whose sidecar "
-        "lists an upstream that the intentions deny deploys fine and then fails every call."
-    ),
-    fix="Allow the caller on the upstream (stacks: the app's `upstreams` in the environment "
-        "file; hashistack.consul.ServiceIntentions(allow_from=[...])), or drop the upstream.",
-)
-def upstream_denied(env: Env) -> Iterator[Hit]:
-    intentions = _intentions(env)
-    if not intentions:
-        return
-    for job in jobs(env):
-        body = next((b for _, b in labeled(job.raw.get("job"))), {})
-        for service, destination in sorted(set(upstreams(body))):
-            if decision(intentions, service, destination) == "deny":
-                yield Hit(job.resource, f"job {job.name!r}: service {service!r} lists upstream "
-                          f"{destination!r}, but the intentions deny {service} -> {destination}")

@@ -1,72 +1,18 @@
-"""Nomad jobs as the rules see them, and the Vault token each task gets."""
+"""The Vault token each Nomad task gets: its JWT role (workload identity) or its
+jobspec policies (legacy), the identity its templated policies render for, and
+the JWT roles Nomad's tasks log in with."""
 
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hashistack.checks.env import Env, Resource, blocks
-from hashistack.hcl_read import read as read_hcl
-from hashistack.nomad.jobspec import SecretRead, VaultBlock, read_jobspec, read_vault_blocks
+from hashistack.checks.facts.jobs import JobInfo, jobs
+from hashistack.nomad.jobspec import VaultBlock
 from hashistack.vault.acl import Identity
 
 DEFAULT_JWT_PATH = "jwt-nomad"  # Nomad agent `vault.jwt_auth_backend_path` default
-# Claims in Nomad's workload identity JWT that a role may map or bind.
-CLAIMS = ("nomad_namespace", "nomad_job_id", "nomad_group", "nomad_task")
-
-
-@dataclass(frozen=True)
-class JobInfo:
-    resource: Resource
-    name: str
-    namespace: str
-    reads: list[SecretRead] = field(hash=False)
-    vaults: dict[tuple[str, str], VaultBlock | None] = field(hash=False)
-    raw: dict = field(hash=False)
-
-    def claims(self, group: str, task: str) -> dict[str, str]:
-        return {
-            "nomad_namespace": self.namespace,
-            "nomad_job_id": self.name,
-            "nomad_group": group,
-            "nomad_task": task,
-        }
-
-
-def jobs(env: Env) -> list[JobInfo]:
-    """Every nomad_job whose jobspec is HCL text the checks can read (not `${file(...)}`).
-
-    Several rules ask; the jobspecs are read once per environment.
-    """
-    return env.memo("jobs", lambda: _read_jobs(env))
-
-
-def _read_jobs(env: Env) -> list[JobInfo]:
-    out = []
-    for res in env.resources("nomad_job"):
-        text = res.get("jobspec")
-        if not isinstance(text, str) or text.lstrip().startswith("${"):
-            env.cannot_evaluate(res, "jobspec is a Terraform expression, not HCL text: its "
-                                     "templates and vault blocks are not checked")
-            continue
-        try:
-            raw = read_hcl(text)
-            ((name, body),) = [(k, v) for j in blocks(raw.get("job")) for k, v in j.items()]
-            out.append(
-                JobInfo(
-                    res,
-                    name,
-                    str(body.get("namespace") or "default"),
-                    read_jobspec(text),
-                    read_vault_blocks(text),
-                    raw,
-                )
-            )
-        except (ValueError, RecursionError) as err:
-            why = err if isinstance(err, ValueError) else "nested too deeply"
-            env.cannot_evaluate(res, f"jobspec does not read as one HCL job ({why}): its "
-                                     "templates and vault blocks are not checked")
-    return out
 
 
 @dataclass(frozen=True)
@@ -146,7 +92,7 @@ def jwt_role(env: Env, name: str) -> Resource | None:
 
 
 def _jwt_roles(env: Env) -> dict[str, Resource]:
-    backend, out = _jwt_backend(env), {}
+    backend, out = _jwt_backend(env), dict[str, Resource]()
     for r in env.resources("vault_jwt_auth_backend_role"):
         if _on_backend(r, backend):
             out.setdefault(str(r.value("role_name")), r)
@@ -222,4 +168,21 @@ def bound_claim_mismatch(role: Resource, claims: dict[str, str]) -> list[str]:
         ok = any(fnmatch.fnmatchcase(actual, v) if glob else actual == v for v in values)
         if not ok:
             out.append(f"{claim}={','.join(values)} (the job has {actual!r})")
+    return out
+
+
+def nomad_jwt_roles(env: Env) -> dict[str, list[str]]:
+    """JWT role names Nomad's tasks log in with -> who uses them: the backend's
+    default_role, and each job task's effective role (workload identity only)."""
+    out: dict[str, list[str]] = {}
+    name = default_role(env)
+    if name:
+        out.setdefault(name, []).append("the JWT auth backend's default_role")
+    for job in jobs(env):
+        for (group, task), vb in sorted(job.vaults.items()):
+            if vb is None or uses_legacy(env, vb):
+                continue
+            name = role_name(env, vb)
+            if name:
+                out.setdefault(name, []).append(f"job {job.name!r} task {group}/{task}")
     return out

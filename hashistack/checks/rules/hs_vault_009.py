@@ -1,11 +1,11 @@
-"""Vault audit devices."""
+"""HS-VAULT-009: Vault audit devices in staging and prod."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from hashistack.checks.env import Env
-from hashistack.checks.model import ERROR, Hit, rule
+from hashistack.checks.rulekit import ERROR, Hit, rule
 
 
 @rule(

@@ -1,4 +1,4 @@
-"""The token-based Vault workflow, which Nomad 1.10 removed."""
+"""HS-NOMAD-001: the token-based Vault workflow, which Nomad 1.10 removed."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from hashistack.checks.env import Env, blocks
-from hashistack.checks.model import ERROR, Hit, rule
-from hashistack.checks.rules._jobs import jobs
-from hashistack.checks.rules.vault_roles import nomad_token_roles
+from hashistack.checks.facts.jobs import jobs
+from hashistack.checks.facts.token_roles import nomad_token_roles
+from hashistack.checks.rulekit import ERROR, Hit, rule
 from hashistack.versions import LEGACY_REMOVED_IN, Version
 
 REMOVED = ("Nomad 1.10.0 removes the previously deprecated token-based authentication "

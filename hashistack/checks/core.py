@@ -1,0 +1,141 @@
+"""What every layer of the checks shares: levels, a finding, a suppression and the
+report (pure: no cdktf; imports nothing else of hashistack.checks). What a rule
+is and yields is in hashistack.checks.rulekit, above the parsed environment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+ERROR = "error"
+WARNING = "warning"
+LEVELS = (ERROR, WARNING)
+MIN_REASON = 10  # characters; a suppression must say why
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    level: str
+    message: str
+    environment: str
+    stack: str
+    resource: str  # Terraform address `type.name`, or "" for stack-wide findings
+    construct_path: str
+    fix: str = ""
+    vault_path: str | None = None
+    suppressed_by: str | None = None  # the reason, when suppressed
+
+    @property
+    def details(self) -> tuple[str, ...]:
+        """What a suppression's `RULE[detail]` may name to cover only this finding:
+        its Vault path (the policy path granted or read), when it has one."""
+        return (self.vault_path,) if self.vault_path else ()
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        if self.suppressed_by is None:
+            del out["suppressed_by"]
+        return out
+
+
+# Suppressions ---------------------------------------------------------------
+
+# `HS-VAULT-004` or, as cdk-nag's `IAM5[Action::s3:*]`, `HS-VAULT-004[sys/*]`:
+# the rule only where a finding's detail (Finding.details) is exactly `sys/*`.
+SUPPRESSION_ID = re.compile(r"(?P<rule>[^\[\]]*)(?:\[(?P<detail>.*)\])?", re.S)
+
+
+def split_rule(text: str) -> tuple[str, str | None]:
+    """(rule id, detail or None) of a suppression's `rule`: `HS-VAULT-004[sys/*]`
+    is ("HS-VAULT-004", "sys/*"). Text that is not of that form comes back whole
+    as the id (and is refused as an unknown rule)."""
+    m = SUPPRESSION_ID.fullmatch(text)
+    if m is None:
+        return text, None
+    return m.group("rule"), m.group("detail")
+
+
+@dataclass(frozen=True)
+class Suppression:
+    rule: str  # the rule id, or `id[detail]`
+    reason: str
+    resource: str | None = None  # construct-path prefix or Terraform address; None: on the resource
+    scope: str | None = None  # hashistack.checks.suppress: the construct path it was given
+
+    @property
+    def rule_id(self) -> str:
+        return split_rule(self.rule)[0]
+
+    @property
+    def detail(self) -> str | None:
+        return split_rule(self.rule)[1]
+
+
+def covers(s: Suppression, finding: Finding) -> bool:
+    if s.rule_id != finding.rule:
+        return False
+    if s.detail is not None and s.detail not in finding.details:
+        return False
+    if s.resource is None:
+        return True
+    path = finding.construct_path
+    return (s.resource == finding.resource
+            or path == s.resource or path.startswith(s.resource.rstrip("/") + "/"))
+
+
+# The report -------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    environments: list[str] = field(default_factory=list)
+    stacks: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == WARNING]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.errors else 0
+
+    def summary(self) -> dict:
+        return {
+            "errors": len(self.errors), "warnings": len(self.warnings),
+            "suppressed": len(self.suppressed), "environments": self.environments,
+            "stacks": self.stacks,
+        }
+
+    def to_json(self) -> dict:
+        return {
+            "findings": [f.to_json() for f in self.findings],
+            "suppressed": [f.to_json() for f in self.suppressed],
+            "summary": self.summary(),
+        }
+
+    def to_text(self) -> str:
+        lines = []
+        for f in self.findings:
+            where = f.resource or "-"
+            lines.append(f"{f.level.upper()} {f.rule} {f.stack} {where} ({f.construct_path}): "
+                         f"{f.message}")
+            if f.fix:
+                lines.append(f"    fix: {f.fix}")
+        for f in self.suppressed:
+            lines.append(f"SUPPRESSED {f.rule} {f.stack} {f.resource or '-'} "
+                         f"({f.construct_path}): {f.message}")
+            lines.append(f"    reason: {f.suppressed_by}")
+        s = self.summary()
+        lines.append(f"{s['errors']} error(s), {s['warnings']} warning(s), "
+                     f"{s['suppressed']} suppressed in {len(self.stacks)} stack(s) "
+                     f"({', '.join(self.environments) or 'no environments'})")
+        return "\n".join(lines)
+

@@ -1,0 +1,79 @@
+"""The rules that run, listed once (as cdk-nag's packs list theirs).
+
+`DEFAULT_PACK` is every rule, in the order findings are reported. A rule is a
+`Rule` (hashistack.checks.rulekit.rule builds it from the decorated function) in
+its own module; nothing registers itself on import. To add a rule: write
+rules/hs_<area>_<nnn>.py and list it here.
+"""
+
+from __future__ import annotations
+
+from hashistack.checks.rulekit import Rule
+from hashistack.checks.rules.hs_check_001 import suppression_refused
+from hashistack.checks.rules.hs_check_002 import no_tier
+from hashistack.checks.rules.hs_check_003 import cannot_evaluate
+from hashistack.checks.rules.hs_check_004 import agent_config_unreadable
+from hashistack.checks.rules.hs_check_005 import rule_failed
+from hashistack.checks.rules.hs_check_006 import suppression_unmatched
+from hashistack.checks.rules.hs_consul_001 import ca_ttls
+from hashistack.checks.rules.hs_consul_002 import ca_policy
+from hashistack.checks.rules.hs_consul_003 import upstream_denied
+from hashistack.checks.rules.hs_consul_004 import ca_token_in_state
+from hashistack.checks.rules.hs_nomad_001 import legacy_with_1_10
+from hashistack.checks.rules.hs_nomad_002 import nomad_talks_to_servers
+from hashistack.checks.rules.hs_secret_001 import secret_literals
+from hashistack.checks.rules.hs_state_001 import unguarded_state
+from hashistack.checks.rules.hs_tls_001 import plaintext
+from hashistack.checks.rules.hs_vault_001 import template_reads_not_granted
+from hashistack.checks.rules.hs_vault_002 import jwt_role_bound_elsewhere
+from hashistack.checks.rules.hs_vault_003 import root_policy
+from hashistack.checks.rules.hs_vault_004 import privileged_grants
+from hashistack.checks.rules.hs_vault_005 import broad_globs
+from hashistack.checks.rules.hs_vault_006 import nomad_token_role
+from hashistack.checks.rules.hs_vault_007 import jwt_role_audiences
+from hashistack.checks.rules.hs_vault_008 import periodic_with_max_ttl
+from hashistack.checks.rules.hs_vault_009 import audit_device
+from hashistack.checks.rules.hs_vault_010 import unparsable_policy
+from hashistack.checks.rules.hs_vault_011 import agent_reads_not_granted
+from hashistack.checks.rules.hs_vault_012 import unbound_secret_ids
+
+# The order is the report's (kept from when rules registered on import).
+DEFAULT_PACK: tuple[Rule, ...] = (
+    suppression_refused,       # HS-CHECK-001 (reported by the suppressions)
+    ca_ttls,                   # HS-CONSUL-001
+    ca_policy,                 # HS-CONSUL-002
+    ca_token_in_state,         # HS-CONSUL-004
+    upstream_denied,           # HS-CONSUL-003
+    plaintext,                 # HS-TLS-001
+    no_tier,                   # HS-CHECK-002
+    cannot_evaluate,           # HS-CHECK-003
+    agent_config_unreadable,   # HS-CHECK-004
+    rule_failed,               # HS-CHECK-005 (reported by the runner)
+    nomad_talks_to_servers,    # HS-NOMAD-002
+    nomad_token_role,          # HS-VAULT-006
+    jwt_role_audiences,        # HS-VAULT-007
+    periodic_with_max_ttl,     # HS-VAULT-008
+    legacy_with_1_10,          # HS-NOMAD-001
+    secret_literals,           # HS-SECRET-001
+    unguarded_state,           # HS-STATE-001
+    agent_reads_not_granted,   # HS-VAULT-011
+    unbound_secret_ids,        # HS-VAULT-012
+    audit_device,              # HS-VAULT-009
+    template_reads_not_granted,  # HS-VAULT-001
+    jwt_role_bound_elsewhere,  # HS-VAULT-002
+    root_policy,               # HS-VAULT-003
+    privileged_grants,         # HS-VAULT-004
+    broad_globs,               # HS-VAULT-005
+    unparsable_policy,         # HS-VAULT-010
+    suppression_unmatched,     # HS-CHECK-006 (reported by the suppressions)
+)
+
+# The pack by id: what `all_rules()` returns and suppressions are checked against.
+RULES: dict[str, Rule] = {r.id: r for r in DEFAULT_PACK}
+if len(RULES) != len(DEFAULT_PACK):
+    raise ValueError("DEFAULT_PACK lists a rule id twice")
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every rule of the default pack, by id, in report order."""
+    return RULES
