@@ -453,11 +453,7 @@ def _merge_parameters(a: Parameters | None, b: Parameters | None) -> Parameters 
         return b if a is None else {**b}
     out = dict(a)
     for name, values in b.items():
-        # acl.go: an empty list (any value) for a name wins over any values.
-        if not values or (name in out and not out[name]):
-            out[name] = ()
-        else:
-            out[name] = tuple(out.get(name, ())) + tuple(values)
+        out[name] = _merge_values(out[name], values) if name in out else tuple(values)
     return out
 
 
