@@ -233,7 +233,7 @@ def _rendered(docs: Iterable[PolicyDocument], identity: Identity | None
     out = []
     for doc in docs:
         for rule in doc.rules:
-            path = rule.path
+            path: str | None = rule.path
             if identity is not None and rule.is_templated:
                 path = render(rule.path, identity)
             if path is not None:
@@ -265,8 +265,8 @@ def _access_changes(envname: str, before: Env | None, after: Env | None) -> list
     empty = _view([])
     out = []
     for key in sorted(set(old) | set(new), key=lambda k: (KINDS.index(k[0]), k[1])):
-        b = view(before, old[key]) if key in old else empty
-        h = view(after, new[key]) if key in new else empty
+        b = view(before, old[key]) if before is not None and key in old else empty
+        h = view(after, new[key]) if after is not None and key in new else empty
         new_globs = h.globs - b.globs
         rows: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         for path in sorted(set(b.paths) | set(h.paths)):

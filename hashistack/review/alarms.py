@@ -69,11 +69,16 @@ def transport_alarms(base: Mapping[str, dict], head: Mapping[str, dict]) -> list
 Setting = tuple[tuple[str, str, str], tuple[bool, str]]
 
 
+def _object(value: object) -> Mapping:
+    """`value` when it is an object; an empty one otherwise (odd input reads as nothing)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _transport(synth: Mapping[str, dict]) -> Iterable[Setting]:
     """((stack, where, what), (weak, environment)) for each transport setting."""
     for stack, doc in sorted(synth.items()):
         environment = environment_of(stack, doc)
-        providers = doc.get("provider") if isinstance(doc.get("provider"), Mapping) else {}
+        providers = _object(doc.get("provider"))
         for kind, blocks in sorted(providers.items()):
             for i, p in enumerate(blocks if isinstance(blocks, list) else [blocks]):
                 if not isinstance(p, Mapping):
@@ -85,9 +90,8 @@ def _transport(synth: Mapping[str, dict]) -> Iterable[Setting]:
                 for flag in ("skip_tls_verify", "skip_verify", "insecure_https"):
                     yield ((stack, where, f"{flag} = true: the server's certificate is not "
                             "verified"), (p.get(flag) is True, environment))
-        resources = doc.get("resource") if isinstance(doc.get("resource"), Mapping) else {}
-        cas = resources.get("consul_certificate_authority") or {}
-        for name, body in sorted(cas.items() if isinstance(cas, Mapping) else []):
+        cas = _object(_object(doc.get("resource")).get("consul_certificate_authority"))
+        for name, body in sorted(cas.items()):
             config = json_attribute(body.get("config_json")) if isinstance(body, Mapping) else None
             if isinstance(config, dict):
                 where = f"consul_certificate_authority.{name}"
@@ -152,17 +156,14 @@ def _suppressions(synth: Mapping[str, dict]) -> Iterable[tuple[str, str, str, st
         if not isinstance(doc, Mapping):
             continue
         environment = environment_of(stack, doc)
-        meta = doc.get("//") if isinstance(doc.get("//"), Mapping) else {}
-        declared = meta.get("hashistack") if isinstance(meta.get("hashistack"), Mapping) else {}
+        declared = _object(_object(doc.get("//")).get("hashistack"))
         for s in declared.get("suppressions") or []:
             if isinstance(s, Mapping):
                 yield (environment, stack, str(s.get("resource") or stack), str(s.get("rule")),
                        str(s.get("reason")))
-        resources = doc.get("resource") if isinstance(doc.get("resource"), Mapping) else {}
-        for rtype, items in resources.items():
-            for name, body in (items.items() if isinstance(items, Mapping) else []):
-                own = body.get("//") if isinstance(body, Mapping) else None
-                entries = own.get("hashistack_suppressions") if isinstance(own, Mapping) else None
+        for rtype, items in _object(doc.get("resource")).items():
+            for name, body in _object(items).items():
+                entries = _object(_object(body).get("//")).get("hashistack_suppressions")
                 for s in entries or []:
                     if isinstance(s, Mapping):
                         yield (environment, stack, f"{rtype}.{name}", str(s.get("rule")),

@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hashistack.review.model import AttributeChange, ResourceChange
+from hashistack.review.model import Action, AttributeChange, ResourceChange
 from hashistack.review.resources import SENSITIVE, diff_values, mask_at
 
 UNKNOWN = "(known after apply)"
-ACTIONS = {
+ACTIONS: dict[tuple[str, ...], Action] = {
     ("create",): "create",
     ("update",): "update",
     ("delete",): "delete",
@@ -166,7 +166,7 @@ def _record(stack: str, environment: str, entry: Any, where: str) -> ResourceCha
         return None
     if key not in ACTIONS and key != ("no-op",):
         raise PlanError(f"{where} ({address}): unknown actions {actions}")
-    action = ACTIONS.get(key, "update")
+    action: Action = ACTIONS.get(key, "update")
     attrs: tuple[AttributeChange, ...] = ()
     if action in ("update", "replace"):
         attrs = _attributes(change, where, address)

@@ -7,13 +7,14 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import asdict
 
-from hashistack.review.model import AccessChange, ResourceChange, Review
+from hashistack.review.model import AccessChange, Action, ResourceChange, Review
 
 # GitHub refuses a comment body over 65,536 characters; keep a margin for the
 # marker line the workflow adds to find its own comment again.
 COMMENT_LIMIT = 65_000
-VERBS = {"create": "add", "update": "change", "replace": "replace", "delete": "destroy"}
-SIGNS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
+VERBS: dict[Action, str] = {
+    "create": "add", "update": "change", "replace": "replace", "delete": "destroy"}
+SIGNS: dict[Action, str] = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 
 
 def summary(review: Review) -> str:
@@ -57,8 +58,8 @@ def to_json(review: Review) -> str:
 
 def to_text(review: Review) -> str:
     lines = [f"hashistack review: {summary(review)}"]
-    for a in review.alarms:
-        lines.append(f"ALARM {a.environment} {a.stack}: {a.message}")
+    for alarm in review.alarms:
+        lines.append(f"ALARM {alarm.environment} {alarm.stack}: {alarm.message}")
     for a in review.access:
         tag = f"  [broadening: {', '.join(a.broadening)}]" if a.broadening else ""
         lines.append(f"access {a.environment} {a.identity} {a.path}: "
@@ -88,7 +89,8 @@ def to_markdown(review: Review, limit: int = COMMENT_LIMIT) -> str:
     for c in review.resources:
         by_stack[c.stack].append(c)
     budget = limit - len(text) - note_room
-    sections, dropped = [], []
+    sections: list[str] = []
+    dropped: list[str] = []
     for stack in sorted(by_stack):
         rows = [_resource_row(c) for c in by_stack[stack]]
         # An even share of what is left for each stack still to come.

@@ -40,7 +40,7 @@ from hashistack.checks.facts.secrets import (
     _hinted_lines,
     _not_secret,
 )
-from hashistack.review.model import AttributeChange, ResourceChange
+from hashistack.review.model import Action, AttributeChange, ResourceChange
 
 SENSITIVE = "(sensitive)"
 IGNORED_KEYS = frozenset({
@@ -399,7 +399,7 @@ def _changed(environment: str, stack: str, address: str, rtype: str, before: dic
         attrs.append(change)
     if not attrs and not extra:
         return None
-    action = "replace" if any(a.forces_replacement for a in attrs) else "update"
+    action: Action = "replace" if any(a.forces_replacement for a in attrs) else "update"
     return ResourceChange(environment, stack, address, rtype, action, _metadata_path(after),
                           tuple(attrs), **extra)
 
@@ -425,8 +425,10 @@ def diff_stack(environment: str, stack: str, base: Mapping[str, Any] | None,
         out.append(ResourceChange(environment, stack, address, rtype, "create",
                                   _metadata_path(body), renamed_from=back.get(address)))
     for frm, to in moves.items():
-        out.append(_changed(environment, stack, to, new[to][0], old[frm][1], new[to][1],
-                            retarget, renamed_from=frm))
+        moved = _changed(environment, stack, to, new[to][0], old[frm][1], new[to][1],
+                         retarget, renamed_from=frm)
+        if moved is not None:
+            out.append(moved)
     for address in sorted(set(old) & set(new)):
         change = _changed(environment, stack, address, new[address][0], old[address][1],
                           new[address][1], retarget)
