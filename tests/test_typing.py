@@ -120,9 +120,6 @@ def test_public_modules_type_check(mypy_run):
     assert strict == []
 
 
-@pytest.mark.xfail(reason="hashistack/checks and hashistack/review are mid-restructure "
-                          "(issue 11 §3); their mypy errors are theirs to fix, then this passes",
-                   strict=False)
 def test_whole_package_type_checks(mypy_run):
     status, errors = mypy_run
     assert [e for e in errors if e.startswith("hashistack/")] == []

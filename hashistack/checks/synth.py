@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cdktf import Annotations, App, TerraformStack
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from hashistack._cdktf import add_stack_validation, settle
 from hashistack.checks import check_environment
@@ -35,7 +35,7 @@ def _env_findings(stacks: list[TerraformStack]) -> list[Finding]:
     return active
 
 
-def _construct(stack: TerraformStack, path: str) -> Construct:
+def _construct(stack: TerraformStack, path: str) -> IConstruct:
     for c in stack.node.find_all():
         if c.node.path == path:
             return c
