@@ -4,3 +4,7 @@ The pure core (policy model, ACL engine, HCL writer, jobspec and agent-config
 models, checks) never imports cdktf; the construct shells live in
 `hashistack.vault`, `hashistack.consul` and `hashistack.nomad`.
 """
+
+from hashistack.errors import HashistackError
+
+__all__ = ["HashistackError"]

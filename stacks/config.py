@@ -27,12 +27,14 @@ from hashistack._validate import DNS_NAME, ENV_NAME_UPPER, IMAGE, MOUNT_PATH, TE
 from hashistack.checks.model import suppression_problem
 from hashistack.consul.connect_ca_config import auth_file_problem, ttl_problems
 from hashistack.durations import seconds
+from hashistack.errors import HashistackError
 from hashistack.vault.pki_keys import check_key_bits
 from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integration
 
 
-class ConfigError(Exception):
-    """Bad environment input: one message naming the file and the fields."""
+class ConfigError(HashistackError):
+    """Bad environment input: one message naming the file and the fields; `path`
+    is the environment file (or directory) at fault."""
 
 
 def _host(host: str) -> bool:
@@ -679,22 +681,23 @@ def load(path: Path) -> Environment:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
+        raise ConfigError(f"{path}: cannot read: {err.strerror}", path=path) from None
     except UnicodeDecodeError as err:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start})") from None
+        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start})", path=path) from None
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: malformed TOML: {_cut(str(err))}") from None
+        raise ConfigError(f"{path}: malformed TOML: {_cut(str(err))}", path=path) from None
     except RecursionError:
-        raise ConfigError(f"{path}: malformed TOML: nested too deeply") from None
+        raise ConfigError(f"{path}: malformed TOML: nested too deeply", path=path) from None
     data.setdefault("name", path.stem)
     try:
         env = Environment.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(f"{path}: {_describe(err)}") from None
+        raise ConfigError(f"{path}: {_describe(err)}", path=path) from None
     except RecursionError:
-        raise ConfigError(f"{path}: values nested too deeply") from None
+        raise ConfigError(f"{path}: values nested too deeply", path=path) from None
     if env.name != path.stem:
-        raise ConfigError(f"{path}: name: {env.name!r} must match the file name {path.stem!r}")
+        raise ConfigError(f"{path}: name: {env.name!r} must match the file name {path.stem!r}",
+                          path=path)
     return _resolve_files(env, path)
 
 
@@ -705,14 +708,15 @@ def _resolve_files(env: Environment, path: Path) -> Environment:
         return env
     resolved = (path.parent / pem).resolve()
     if not resolved.is_file():
-        raise ConfigError(f"{path}: vault.cert_auth.ca_pem_file: no such file {resolved}")
+        raise ConfigError(f"{path}: vault.cert_auth.ca_pem_file: no such file {resolved}",
+                          path=path)
     try:
         text = resolved.read_text(encoding="utf-8")
         valid.certificates(text, str(resolved))
     except (OSError, UnicodeDecodeError, ValueError) as err:
         why = err.strerror if isinstance(err, OSError) else "not UTF-8 text" if isinstance(
             err, UnicodeDecodeError) else str(err)
-        raise ConfigError(f"{path}: vault.cert_auth.ca_pem_file: {why}") from None
+        raise ConfigError(f"{path}: vault.cert_auth.ca_pem_file: {why}", path=path) from None
     cert_auth = env.vault.cert_auth.model_copy(update={"ca_pem_file": str(resolved)})
     vault = env.vault.model_copy(update={"cert_auth": cert_auth})
     return env.model_copy(update={"vault": vault})
@@ -742,7 +746,8 @@ def load_all(directory: Path, only: str | None = None) -> list[Environment]:
         files = [f for f in files if f.stem == only]
         if not files:
             known = ", ".join(f.stem for f in sorted(directory.glob("*.toml")))
-            raise ConfigError(f"HASHISTACK_ENV={only}: no {directory}/{only}.toml (known: {known})")
+            raise ConfigError(f"HASHISTACK_ENV={only}: no {directory}/{only}.toml (known: {known})",
+                              path=directory)
     if not files:
-        raise ConfigError(f"{directory}: no environment files (*.toml)")
+        raise ConfigError(f"{directory}: no environment files (*.toml)", path=directory)
     return [load(f) for f in files]

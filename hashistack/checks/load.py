@@ -18,6 +18,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from hashistack.errors import HashistackError
+
 MAX_DEPTH = 100  # cdktf writes about 6 levels; deeper is a corrupted or hostile file
 
 # Sections of a Terraform JSON configuration, by shape:
@@ -27,7 +29,7 @@ ONE_LEVEL = ("output", "variable", "module")
 OBJECTS = ("terraform", "locals")
 
 
-class CheckInputError(ValueError):
+class CheckInputError(HashistackError):
     """The synth output cannot be read (missing directory, bad JSON, wrong shape)."""
 
 
@@ -35,20 +37,21 @@ def load_synth(outdir: str | Path) -> tuple[dict[str, dict], dict[str, dict[str,
     """Read `cdktf.out`: each stack's cdk.tf.json and its `rendered/` files."""
     root = Path(outdir)
     if not root.is_dir():
-        raise CheckInputError(f"{root}: not a directory (run `make synth` first)")
+        raise CheckInputError(f"{root}: not a directory (run `make synth` first)", path=root)
     stack_files = _stack_files(root)
     hcl = [p for p in stack_files.values() if p.suffix == ".tf"]
     if hcl:
         raise CheckInputError(f"{hcl[0]}: synthesized as HCL (cdktf synth --hcl); the checks "
-                              "read cdk.tf.json: synthesize without --hcl to check")
+                              "read cdk.tf.json: synthesize without --hcl to check", path=hcl[0])
     if not stack_files:
-        raise CheckInputError(f"{root}: no stacks/*/cdk.tf.json (is this a cdktf output dir?)")
+        raise CheckInputError(f"{root}: no stacks/*/cdk.tf.json (is this a cdktf output dir?)",
+                              path=root)
     synth, rendered = {}, {}
     for name, path in stack_files.items():
         doc = read_json(path)
         problem = stack_problem(doc)
         if problem:
-            raise CheckInputError(f"{path}: {problem}")
+            raise CheckInputError(f"{path}: {problem}", path=path)
         synth[name] = doc
         files = path.parent / "rendered"
         rendered[name] = {
@@ -63,12 +66,12 @@ def read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise CheckInputError(f"{path}: cannot read: {err.strerror or err}") from None
+        raise CheckInputError(f"{path}: cannot read: {err.strerror or err}", path=path) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise CheckInputError(f"{path}: not UTF-8 text (byte 0x{data[err.start]:02x} at "
-                              f"offset {err.start})") from None
+                              f"offset {err.start})", path=path) from None
 
 
 def read_json(path: Path) -> Any:
@@ -77,11 +80,11 @@ def read_json(path: Path) -> Any:
     try:
         doc = json.loads(text)
     except RecursionError:
-        raise CheckInputError(f"{path}: nested deeper than {MAX_DEPTH} levels") from None
+        raise CheckInputError(f"{path}: nested deeper than {MAX_DEPTH} levels", path=path) from None
     except ValueError as err:
-        raise CheckInputError(f"{path}: bad JSON: {err}") from None
+        raise CheckInputError(f"{path}: bad JSON: {err}", path=path) from None
     if _depth(doc) > MAX_DEPTH:
-        raise CheckInputError(f"{path}: nested deeper than {MAX_DEPTH} levels")
+        raise CheckInputError(f"{path}: nested deeper than {MAX_DEPTH} levels", path=path)
     return doc
 
 
@@ -107,16 +110,16 @@ def _stack_files(root: Path) -> dict[str, Path]:
     doc = read_json(manifest)
     problem = (_expect(doc, "$", dict) or _expect(doc.get("stacks"), "$.stacks", dict))
     if problem:
-        raise CheckInputError(f"{manifest}: {problem}")
+        raise CheckInputError(f"{manifest}: {problem}", path=manifest)
     if not doc["stacks"]:
-        raise CheckInputError(f"{manifest}: $.stacks: lists no stack")
+        raise CheckInputError(f"{manifest}: $.stacks: lists no stack", path=manifest)
     out = {}
     for name, entry in sorted(doc["stacks"].items()):
         where = f"$.stacks.{_key(name)}"
         problem = _expect(entry, where, dict) or _expect(
             entry.get("synthesizedStackPath"), f"{where}.synthesizedStackPath", str)
         if problem:
-            raise CheckInputError(f"{manifest}: {problem}")
+            raise CheckInputError(f"{manifest}: {problem}", path=manifest)
         out[name] = _stack_path(root, entry["synthesizedStackPath"], manifest,
                                 f"{where}.synthesizedStackPath")
     return out
@@ -132,7 +135,8 @@ def _stack_path(root: Path, relative: str, manifest: Path, where: str) -> Path:
         found = False
     if not found:
         shown = json.dumps(relative[:80] + ("..." if len(relative) > 80 else ""))
-        raise CheckInputError(f"{manifest}: {where}: {shown} is not a file in {root}")
+        raise CheckInputError(f"{manifest}: {where}: {shown} is not a file in {root}",
+                              path=manifest)
     return path
 
 

@@ -14,12 +14,14 @@ from pathlib import Path
 
 from hashistack.checks import load_synth
 from hashistack.checks.env import environment_of
+from hashistack.errors import HashistackError
 from hashistack.review import alarms as alarm
 from hashistack.review.model import Review
 
 
-class ReviewInputError(ValueError):
-    """BASE, HEAD or a plan cannot be read: one message naming it (exit 2)."""
+class ReviewInputError(HashistackError):
+    """BASE, HEAD or a plan cannot be read: one message naming it (exit 2); `path`
+    is the file or directory at fault where one is known."""
 
 
 def review(base_dir: Path, head_dir: Path, plans: Mapping[str, Path] | None = None) -> Review:
@@ -49,7 +51,7 @@ def _load(directory: Path, what: str) -> tuple[dict, dict]:
     try:
         return load_synth(directory)
     except CheckInputError as err:
-        raise ReviewInputError(f"{what}: {err}") from None
+        raise ReviewInputError(f"{what}: {err}", path=err.path or directory) from None
 
 
 def _with_plans(resources: list, head: Mapping[str, dict], plans: Mapping[str, Path]) -> list:
@@ -60,12 +62,13 @@ def _with_plans(resources: list, head: Mapping[str, dict], plans: Mapping[str, P
     out = [c for c in resources if c.stack not in plans]
     for stack, path in sorted(plans.items()):
         if stack not in head:
-            raise ReviewInputError(f"--plan {stack}={path}: HEAD has no stack {stack!r}")
+            raise ReviewInputError(f"--plan {stack}={path}: HEAD has no stack {stack!r}",
+                                   path=path)
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             out += read_plan(stack, environment_of(stack, head[stack]), data)
         except (OSError, UnicodeDecodeError, ValueError, PlanError) as err:
-            raise ReviewInputError(f"--plan {stack}={path}: {err}") from None
+            raise ReviewInputError(f"--plan {stack}={path}: {err}", path=path) from None
     return sorted(out, key=lambda c: (c.environment, c.stack, c.address))
 
 
@@ -81,7 +84,7 @@ def synth_output(source: str, repo: Path | None = None):
     commit = _git(repo, "rev-parse", "--verify", "--quiet", f"{source}^{{commit}}")
     if commit is None:
         raise ReviewInputError(f"{source}: neither a synth output directory nor a git ref "
-                               f"of {repo}")
+                               f"of {repo}", path=source)
     with tempfile.TemporaryDirectory(prefix="hashistack-review-") as tmp:
         yield _synth_ref(repo, commit.strip(), Path(tmp))
 

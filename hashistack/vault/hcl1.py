@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from hashistack.errors import HashistackError
+
 __all__ = ["Float", "HclSyntaxError", "Int", "Obj", "nest", "parse_hcl1"]
 
 
@@ -41,8 +43,9 @@ class Float(float):
     text: str
 
 
-class HclSyntaxError(ValueError):
-    pass
+class HclSyntaxError(HashistackError):
+    """Text HashiCorp's HCL1 parser would refuse; the message starts with the
+    line (and column) as that parser reports it."""
 
 
 _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
