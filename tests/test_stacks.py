@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
@@ -12,14 +13,104 @@ from hashistack.checks.jsonattr import json_attribute
 from hashistack.vault.policy import PolicyDocument
 from tests import hashicorp_hcl
 from tests.synth_json import by, policies, resources
+from tests.text_snapshot import TextFileSnapshot
 
 ENVS = ("dev", "staging", "prod")
 STACKS = [f"{e}-{p}" for e in ENVS for p in ("vault", "consul", "nomad")]
+
+# Every policy, jobspec and rendered file of the shipped and legacy stacks, one
+# file each under __snapshots__/test_stacks/ (test_text_snapshot), so a grant
+# change reviews as a diff of HCL. The whole-stack JSON snapshots hold the same
+# policies and jobspecs as one-line strings; they stay, as the guard of
+# everything else (and of the exact, escaped value Terraform is given).
+SHIPPED_TEXTS = [
+    f"{env}-{path}"
+    for env in ENVS
+    for path in (
+        "vault/policy-app-myapp.hcl",
+        "vault/policy-consul-connect-ca.hcl",
+        "vault/policy-nomad-workloads.hcl",
+        "nomad/job-myapp.hcl",
+        *(["nomad/job-web.hcl"] if env == "staging" else []),
+        "nomad/rendered/nomad-client.hcl",
+        "nomad/rendered/nomad-server.hcl",
+        "nomad/rendered/vault-agent-myapp-exec.hcl",
+        "nomad/rendered/vault-agent-myapp.hcl",
+        "nomad/rendered/vault-agent@.service",
+    )
+]
+LEGACY_TEXTS = [
+    "legacy-vault/policy-app-myapp.hcl",
+    "legacy-vault/policy-consul-connect-ca.hcl",
+    "legacy-vault/policy-nomad-server.hcl",
+    "legacy-vault/policy-nomad_startup.hcl",
+    "legacy-nomad/job-myapp.hcl",
+    "legacy-nomad/rendered/nomad-client.hcl",
+    "legacy-nomad/rendered/nomad-server.hcl",
+    "legacy-nomad/rendered/nomad-startup.sh",
+    "legacy-nomad/rendered/nomad.service",
+    "legacy-nomad/rendered/vault-agent-myapp-exec.hcl",
+    "legacy-nomad/rendered/vault-agent-myapp.hcl",
+    "legacy-nomad/rendered/vault-agent@.service",
+]
+TEXT_SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_stacks"
+
+# Terraform reads a JSON string as a template: `$${` and `%%{` are its escapes
+# for a literal `${` and `%{`; an unescaped one is a reference it fills in.
+_TEMPLATE_ESCAPE = re.compile(r"([$%])\1\{")
+_TEMPLATE = re.compile(r"[$%]\{")
+_JOB_NAME = re.compile(r'\Ajob "([^"]+)" \{')
+
+
+def as_terraform_reads(value: str) -> str:
+    """A Terraform JSON string `value` with its template escapes read."""
+    return _TEMPLATE_ESCAPE.sub(r"\1{", value)
+
+
+def terraform_references(value: str) -> list[str]:
+    """The `${`/`%{` sequences Terraform would evaluate in `value`."""
+    return _TEMPLATE.findall(_TEMPLATE_ESCAPE.sub("", value))
+
+
+def synthesized_texts(out: Path, stacks: dict[str, dict]) -> dict[str, str]:
+    """{`<stack>/policy-<name>.hcl` | `<stack>/job-<name>.hcl` | `<stack>/rendered/<file>`: text}.
+
+    A policy is its `policy` value as Terraform reads it (a reference such as
+    the JWT mount's accessor stays as written; Terraform fills it in at apply);
+    a jobspec is the text Nomad gets.
+    """
+    texts: dict[str, str] = {}
+
+    def add(path: str, text: str) -> None:
+        assert path not in texts, f"two texts would be snapshotted as {path}"
+        texts[path] = text
+
+    for stack_name, stack in stacks.items():
+        for name, policy in policies(stack).items():
+            add(f"{stack_name}/policy-{name}.hcl", as_terraform_reads(policy))
+        for job in resources(stack, "nomad_job").values():
+            jobspec = as_terraform_reads(job["jobspec"])
+            match = _JOB_NAME.match(jobspec)
+            assert match, jobspec[:80]
+            add(f"{stack_name}/job-{match[1]}.hcl", jobspec)
+    for path in sorted((out / "stacks").glob("*/rendered/*")):
+        add(f"{path.parent.parent.name}/rendered/{path.name}", path.read_text())
+    return texts
 
 
 @pytest.fixture
 def json_snapshot(snapshot):
     return snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.fixture
+def text_snapshot(snapshot):
+    return snapshot.use_extension(TextFileSnapshot)
+
+
+@pytest.fixture(scope="module")
+def texts(shipped, legacy) -> dict[str, str]:
+    return {**synthesized_texts(*shipped), **synthesized_texts(*legacy)}
 
 
 def test_nine_stacks_in_deploy_order(shipped):
@@ -40,6 +131,53 @@ def test_snapshot(shipped, json_snapshot, name):
 @pytest.mark.parametrize("name", ["legacy-vault", "legacy-consul", "legacy-nomad"])
 def test_legacy_snapshot(legacy, json_snapshot, name):
     assert legacy[1][name] == json_snapshot
+
+
+@pytest.mark.parametrize("path", SHIPPED_TEXTS + LEGACY_TEXTS)
+def test_text_snapshot(texts, text_snapshot, path):
+    if path not in texts:
+        pytest.fail(f"{path} is no longer synthesized: drop it from the list and its file")
+    assert texts[path] == text_snapshot
+
+
+def test_the_text_snapshots_are_every_synthesized_policy_jobspec_and_rendered_file(texts):
+    listed = set(SHIPPED_TEXTS + LEGACY_TEXTS)
+    assert sorted(set(texts) - listed) == [], "synthesized, not in SHIPPED_TEXTS/LEGACY_TEXTS"
+    assert sorted(listed - set(texts)) == [], "listed, no longer synthesized"
+
+
+def test_no_text_snapshot_file_is_left_without_its_test():
+    on_disk = {
+        p.relative_to(TEXT_SNAPSHOTS).as_posix()
+        for p in TEXT_SNAPSHOTS.glob("*/**/*")
+        if p.is_file()
+    }
+    listed = set(SHIPPED_TEXTS + LEGACY_TEXTS)
+    assert sorted(on_disk - listed) == [], f"stale files under {TEXT_SNAPSHOTS}: delete them"
+    assert sorted(listed - on_disk) == [], "not written yet: run the file with --snapshot-update"
+
+
+def test_jobspecs_hold_nothing_for_terraform_to_evaluate(shipped, legacy):
+    # The nomad_job's jobspec is Terraform template text; with none of `${`/`%{`
+    # left unescaped, Nomad gets exactly the jobspec HCL (test_text_snapshot's
+    # job-*.hcl files).
+    jobs = [
+        job["jobspec"]
+        for stacks in (shipped[1], legacy[1])
+        for stack in stacks.values()
+        for job in resources(stack, "nomad_job").values()
+    ]
+    assert len(jobs) == 5
+    for jobspec in jobs:
+        assert terraform_references(jobspec) == [], jobspec
+
+
+def test_terraform_template_escapes_read_as_the_literal():
+    assert as_terraform_reads("a $${NOMAD_ALLOC_DIR} %%{ if } $$${x} $5") == (
+        "a ${NOMAD_ALLOC_DIR} %{ if } $${x} $5"
+    )
+    assert terraform_references("$${a} %%{b}") == []
+    assert terraform_references("${a} $$${b} %{c}") == ["${", "%{"]
 
 
 @pytest.mark.parametrize("name", STACKS)

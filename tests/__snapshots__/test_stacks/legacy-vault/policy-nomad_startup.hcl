@@ -1,0 +1,7 @@
+path "auth/token/create-orphan" {
+  capabilities = ["update", "sudo"]
+}
+
+path "auth/token/revoke-accessor" {
+  capabilities = ["update"]
+}

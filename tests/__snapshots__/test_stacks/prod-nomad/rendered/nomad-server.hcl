@@ -1,0 +1,50 @@
+datacenter = "dc1"
+region     = "global"
+data_dir   = "/opt/nomad/data"
+bind_addr  = "0.0.0.0"
+
+server {
+  enabled          = true
+  bootstrap_expect = 1
+}
+
+tls {
+  http                   = true
+  rpc                    = true
+  ca_file                = "/etc/nomad.d/tls/ca.pem"
+  cert_file              = "/etc/nomad.d/tls/agent.pem"
+  key_file               = "/etc/nomad.d/tls/agent-key.pem"
+  verify_server_hostname = true
+}
+
+consul {
+  address          = "127.0.0.1:8501"
+  auto_advertise   = true
+  ssl              = true
+  ca_file          = "/etc/ssl/hashistack/prod-ca.pem"
+  server_auto_join = true
+  service_identity {
+    aud = ["consul.io"]
+    ttl = "1h"
+  }
+  task_identity {
+    aud = ["consul.io"]
+    ttl = "1h"
+  }
+}
+
+vault {
+  enabled = true
+  default_identity {
+    aud = ["vault.io"]
+    ttl = "1h"
+  }
+}
+
+telemetry {
+  collection_interval        = "1s"
+  disable_hostname           = true
+  prometheus_metrics         = true
+  publish_allocation_metrics = true
+  publish_node_metrics       = true
+}

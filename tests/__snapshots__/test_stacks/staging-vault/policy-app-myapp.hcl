@@ -1,0 +1,3 @@
+path "secret/data/myapp" {
+  capabilities = ["read"]
+}
