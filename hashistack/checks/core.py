@@ -16,6 +16,11 @@ MIN_REASON = 10  # characters; a suppression must say why
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem a rule found on one resource (or stack) of one environment: the
+    rule id and level, what is wrong, where (stack, Terraform address, construct
+    path) and how to fix it; `suppressed_by` holds the reason when a suppression
+    covers it."""
+
     rule: str
     level: str
     message: str
@@ -34,6 +39,7 @@ class Finding:
         return (self.vault_path,) if self.vault_path else ()
 
     def to_json(self) -> dict:
+        """The finding as a JSON object (`--format json`); `suppressed_by` only when set."""
         out = asdict(self)
         if self.suppressed_by is None:
             del out["suppressed_by"]
@@ -90,6 +96,9 @@ def covers(s: Suppression, finding: Finding) -> bool:
 
 @dataclass
 class Report:
+    """What `run_checks` found: the active findings, the suppressed ones, and the
+    environments and stacks it checked."""
+
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[Finding] = field(default_factory=list)
     environments: list[str] = field(default_factory=list)
@@ -97,17 +106,21 @@ class Report:
 
     @property
     def errors(self) -> list[Finding]:
+        """The active findings at level error: any makes the check fail."""
         return [f for f in self.findings if f.level == ERROR]
 
     @property
     def warnings(self) -> list[Finding]:
+        """The active findings at level warning: reported, never failing."""
         return [f for f in self.findings if f.level == WARNING]
 
     @property
     def exit_code(self) -> int:
+        """1 if any error is active, else 0 (`python -m hashistack check`'s exit status)."""
         return 1 if self.errors else 0
 
     def summary(self) -> dict:
+        """Counts of errors, warnings and suppressed findings, and what was checked."""
         return {
             "errors": len(self.errors), "warnings": len(self.warnings),
             "suppressed": len(self.suppressed), "environments": self.environments,
@@ -115,6 +128,7 @@ class Report:
         }
 
     def to_json(self) -> dict:
+        """The report as a JSON object: findings, suppressed findings and the summary."""
         return {
             "findings": [f.to_json() for f in self.findings],
             "suppressed": [f.to_json() for f in self.suppressed],
@@ -122,6 +136,8 @@ class Report:
         }
 
     def to_text(self) -> str:
+        """The report for a terminal: one line per finding with its fix, then the
+        suppressed ones with their reasons, then the summary."""
         lines = []
         for f in self.findings:
             where = f.resource or "-"

@@ -32,6 +32,10 @@ class Hit:
 
 @dataclass(frozen=True)
 class Rule:
+    """A check: its id (`HS-VAULT-004`), level, title, the explanation citing the
+    product, the fix, and the function over an `Env` yielding `Hit`s. Made by
+    the `@rule` decorator; run when a pack lists it."""
+
     id: str
     level: str
     title: str

@@ -45,6 +45,7 @@ class WorkloadIdentity:
         valid.duration(self.ttl, "WorkloadIdentity.ttl", optional=True)
 
     def block(self, name: str) -> Block:
+        """The identity block named `name` (`default_identity`, `service_identity`, ...)."""
         return block(name, aud=list(self.aud), ttl=self.ttl, env=self.env, file=self.file)
 
 
@@ -134,6 +135,7 @@ class AgentVaultBlock:
         }
 
     def block(self, role: str) -> Block:
+        """The agent's `vault` block for `role` (server or client), in this workflow."""
         _role(role)
         if self.workflow == "workload-identity":
             if role == "server":
@@ -210,6 +212,7 @@ class AgentTls:
             raise ValueError("AgentTls.verify_https_client needs http = true (HTTPS only)")
 
     def block(self) -> Block:
+        """The agent's `tls` block."""
         return block(
             "tls",
             http=self.http,
@@ -273,6 +276,8 @@ class AgentConsulBlock:
             raise ValueError("AgentConsulBlock.service_identity: Nomad ignores env and file here")
 
     def block(self, role: str) -> Block:
+        """The agent's `consul` block for `role`: auto-join and gRPC settings on a
+        client, the workload identity blocks on a server."""
         _role(role)
         common: dict[str, Any] = {
             "address": self.address,
@@ -313,6 +318,7 @@ class Telemetry:
         valid.duration(self.collection_interval, "Telemetry.collection_interval", optional=True)
 
     def block(self) -> Block:
+        """The agent's `telemetry` block."""
         return block(
             "telemetry",
             collection_interval=self.collection_interval,
@@ -325,6 +331,10 @@ class Telemetry:
 
 @dataclass(frozen=True)
 class AgentConfig:
+    """A Nomad agent configuration file for a server or a client: datacenter,
+    region, data directory, `server {}` or `client {}`, and its `vault {}`,
+    `consul {}`, `telemetry {}` and `tls {}` blocks."""
+
     role: str
     datacenter: str = "dc1"
     region: str = "global"
@@ -367,6 +377,7 @@ class AgentConfig:
             )
 
     def to_hcl(self) -> str:
+        """The agent configuration as HCL text."""
         if self.role == "server":
             children = [block("server", enabled=True, bootstrap_expect=self.bootstrap_expect)]
         else:

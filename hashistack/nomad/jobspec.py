@@ -79,6 +79,7 @@ class VaultBlock:
             valid.text(self.namespace, "VaultBlock.namespace")
 
     def block(self) -> Block:
+        """The `vault` block, as the HCL writer renders it."""
         return block(
             "vault",
             role=self.role,
@@ -108,6 +109,7 @@ class Template:
         _change(self.change_mode, self.change_signal, "Template")
 
     def block(self) -> Block:
+        """The task's `template` block."""
         return block(
             "template",
             data=self.data,
@@ -120,6 +122,9 @@ class Template:
 
 @dataclass(frozen=True)
 class Resources:
+    """A task's `resources`: CPU in MHz (at least 1) and memory in MB (at least 10),
+    Nomad's own minimums."""
+
     cpu: int = 100
     memory: int = 128
 
@@ -132,11 +137,15 @@ class Resources:
             raise ValueError(f"Resources.memory must be an integer >= 10 (MB), got {self.memory!r}")
 
     def block(self) -> Block:
+        """The task's `resources` block."""
         return block("resources", cpu=self.cpu, memory=self.memory)
 
 
 @dataclass
 class Task:
+    """A jobspec `task`: driver and its config, environment, templates (secrets
+    read through `use_secret`), an optional `vault` block and resources."""
+
     name: str
     driver: str = "docker"
     config: Mapping[str, Any] = field(default_factory=dict)
@@ -177,6 +186,7 @@ class Task:
         return template
 
     def block(self) -> Block:
+        """The `task` block with its templates, vault block and resources."""
         # Block(...) rather than block(**attrs): driver keys are free-form.
         children = [Block("config", (), dict(self.config))]
         if self.env:
@@ -234,6 +244,9 @@ def _data_ref(key: str) -> str:
 
 @dataclass(frozen=True)
 class Network:
+    """A group `network`: mode `bridge` (needed for Connect) or `host`, and the port
+    labels, each mapped to a port inside the namespace (`to`) or dynamic."""
+
     mode: str = "bridge"
     ports: Mapping[str, int | None] = field(default_factory=dict)
 
@@ -246,6 +259,7 @@ class Network:
                 valid.port(to, f"Network.ports[{label!r}]")
 
     def block(self) -> Block:
+        """The group's `network` block with one `port` block per label."""
         ports = [block("port", label, to=to) for label, to in self.ports.items()]
         return block("network", blocks=ports, mode=self.mode)
 
@@ -293,6 +307,7 @@ class Check:
             )
 
     def block(self) -> Block:
+        """The service's `check` block (`path` for http checks only)."""
         return block(
             "check",
             name=self.name,
@@ -307,6 +322,9 @@ class Check:
 
 @dataclass(frozen=True)
 class Upstream:
+    """A Connect upstream: the Consul service to reach and the local port the
+    sidecar listens on for it."""
+
     destination_name: str
     local_bind_port: int
 
@@ -316,6 +334,7 @@ class Upstream:
         valid.port(self.local_bind_port, "Upstream.local_bind_port")
 
     def block(self) -> Block:
+        """The proxy's `upstreams` block."""
         return block(
             "upstreams",
             destination_name=self.destination_name,
@@ -334,12 +353,16 @@ class Connect:
         _unique([u.local_bind_port for u in self.upstreams], "Connect upstream local_bind_port")
 
     def block(self) -> Block:
+        """The service's `connect { sidecar_service { proxy { ... } } }` block."""
         proxy = [block("proxy", blocks=[u.block() for u in self.upstreams])]
         return block("connect", blocks=[block("sidecar_service", blocks=proxy)])
 
 
 @dataclass(frozen=True)
 class Service:
+    """A group `service` registered in Consul (or Nomad's own catalog): its name,
+    port label or number, tags, checks and optional Connect sidecar."""
+
     name: str
     port: str | int
     provider: str = "consul"
@@ -369,6 +392,7 @@ class Service:
             valid.text(tag, "Service.tags entry")
 
     def block(self) -> Block:
+        """The group's `service` block with its checks and Connect block."""
         children = [c.block() for c in self.checks]
         if self.connect is not None:
             children.append(self.connect.block())
@@ -384,6 +408,9 @@ class Service:
 
 @dataclass
 class Group:
+    """A jobspec `group`: count, tasks, services, network and an optional group
+    `vault` block; validated on creation and again by `Job.to_hcl`."""
+
     name: str
     count: int = 1
     tasks: list[Task] = field(default_factory=list)
@@ -400,6 +427,9 @@ class Group:
         self.validate()
 
     def validate(self) -> None:
+        """Group-wide rules Nomad enforces: unique task names, Connect only on a bridge
+        network, service ports that name a port label, `expose` checks only on a
+        Connect service."""
         _unique([t.name for t in self.tasks], f"Group {self.name!r} task name")
         uses_connect = any(s.connect is not None for s in self.services)
         # Nomad refuses Connect sidecars outside bridge networking
@@ -426,6 +456,7 @@ class Group:
                 )
 
     def block(self) -> Block:
+        """The `group` block: network, services, vault block and tasks."""
         children: list[Block] = []
         if self.network is not None:
             children.append(self.network.block())
@@ -448,6 +479,9 @@ class SecretRead:
 
 @dataclass
 class Job:
+    """A Nomad jobspec: name, datacenters, type, namespace, region, groups and an
+    optional job-level `vault` block, rendered by `to_hcl` as Nomad's HCL2."""
+
     name: str
     datacenters: Sequence[str] = ("dc1",)
     type: str = "service"
@@ -501,6 +535,7 @@ class Job:
         return t.vault or g.vault or self.vault
 
     def effective_vaults(self) -> dict[tuple[str, str], VaultBlock | None]:
+        """The effective vault block of every task, by (group, task)."""
         return {
             (g.name, t.name): self.effective_vault(g.name, t.name)
             for g in self.groups
@@ -508,6 +543,7 @@ class Job:
         }
 
     def secret_reads(self) -> list[SecretRead]:
+        """Every Vault path a task template reads, with its group, task and destination."""
         return [
             SecretRead(g.name, t.name, tpl.destination, path)
             for g in self.groups
@@ -517,6 +553,8 @@ class Job:
         ]
 
     def to_hcl(self) -> str:
+        """The jobspec as HCL text, after `validate`; every string is written as data
+        (no `${...}` evaluated by Nomad's parser)."""
         self.validate()
         children: list[Block] = []
         if self.vault is not None:

@@ -45,6 +45,7 @@ class AppRoleMethod:
         _mount(self.mount_path, "AppRoleMethod.mount_path")
 
     def config(self) -> dict[str, Any]:
+        """The method's `config` map."""
         return {
             "role_id_file_path": self.role_id_file_path,
             "secret_id_file_path": self.secret_id_file_path,
@@ -70,6 +71,7 @@ class CertMethod:
         _mount(self.mount_path, "CertMethod.mount_path")
 
     def config(self) -> dict[str, Any]:
+        """The method's `config` map."""
         return {
             "name": self.name,
             "ca_cert": self.ca_cert,
@@ -92,6 +94,7 @@ class FileSink:
             raise ValueError(f"FileSink.mode must be a permission like 0o640, got {self.mode!r}")
 
     def block(self) -> Block:
+        """The `sink "file"` block; `mode` written as a decimal integer."""
         # Written as a decimal int (0o640 -> 416): Vault's file sink wants an
         # int, and a leading-zero literal means octal in HCL1 but decimal in
         # HCL2, so the decimal form is the one both read the same.
@@ -100,6 +103,9 @@ class FileSink:
 
 @dataclass(frozen=True)
 class AutoAuth:
+    """The agent's `auto_auth`: one login method (AppRole or cert) and the sinks it
+    writes the token to."""
+
     method: AppRoleMethod | CertMethod
     sinks: Sequence[FileSink] = (FileSink(),)
 
@@ -109,6 +115,7 @@ class AutoAuth:
         object.__setattr__(self, "sinks", tuple(self.sinks))
 
     def block(self) -> Block:
+        """The `auto_auth` block: its `method` and its sinks."""
         method = block(
             "method", self.method.type, mount_path=self.method.mount_path,
             config=self.method.config(),
@@ -148,6 +155,7 @@ class AgentTemplate:
             object.__setattr__(self, "command", tuple(self.command))
 
     def block(self) -> Block:
+        """The `template` block, with an `exec` child when `command` is set."""
         children = [block("exec", command=list(self.command))] if self.command else []
         return block(
             "template",
@@ -175,6 +183,7 @@ class EnvTemplate:
         _source_or_contents(self.source, self.contents, f"EnvTemplate[{self.name}]")
 
     def block(self) -> Block:
+        """The `env_template "NAME"` block."""
         return block(
             "env_template",
             self.name,
@@ -206,6 +215,7 @@ class Exec:
         valid.signal(self.restart_stop_signal, "Exec.restart_stop_signal")
 
     def block(self) -> Block:
+        """The top-level `exec` block."""
         return block(
             "exec",
             command=list(self.command),
@@ -231,6 +241,10 @@ class VaultTLS:
 
 @dataclass(frozen=True)
 class VaultAgentConfig:
+    """A Vault Agent configuration file: the Vault address and TLS, `auto_auth`,
+    and either file templates or process-supervisor mode (`exec` with
+    `env_template`s), as Vault's own config validation allows."""
+
     vault_address: str
     auto_auth: AutoAuth
     templates: Sequence[AgentTemplate] = ()
@@ -269,6 +283,7 @@ class VaultAgentConfig:
             raise ValueError("VaultAgentConfig.auto_auth needs a sink when there are no templates")
 
     def to_hcl(self) -> str:
+        """The agent configuration as HCL text."""
         tls = self.tls or VaultTLS()
         vault = block(
             "vault",

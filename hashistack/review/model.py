@@ -20,6 +20,10 @@ class AttributeChange:
 
 @dataclass(frozen=True)
 class ResourceChange:
+    """One Terraform resource created, updated, replaced or destroyed between BASE
+    and HEAD, with the attributes that changed; `renamed_from`/`renamed_to` pair
+    a destroy and a create that are a construct id rename."""
+
     environment: str
     stack: str
     address: str  # Terraform address: `type.name`
@@ -63,6 +67,9 @@ class PolicyTextChange:
 
 @dataclass(frozen=True)
 class Alarm:
+    """What a reviewer must see first: a stateful resource destroyed or replaced,
+    protection removed, TLS weakened, a privilege gained, or a new check finding."""
+
     environment: str
     stack: str
     # stateful-destroy | stateful-replace | protection-removed | tls | privilege | finding
@@ -73,6 +80,9 @@ class Alarm:
 
 @dataclass
 class Review:
+    """Everything a review of BASE against HEAD found: resource changes, access per
+    identity, policy text changes, alarms and new findings."""
+
     resources: list[ResourceChange] = field(default_factory=list)
     access: list[AccessChange] = field(default_factory=list)
     policies: list[PolicyTextChange] = field(default_factory=list)
@@ -82,9 +92,11 @@ class Review:
 
     @property
     def broadening(self) -> bool:
+        """True when some identity gains access (what CDK's approval prompt asks about)."""
         return any(a.broadening for a in self.access)
 
     @property
     def empty(self) -> bool:
+        """True when nothing changed that a reviewer would see."""
         return not (self.resources or self.access or self.policies or self.alarms
                     or self.findings)

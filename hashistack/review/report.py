@@ -45,6 +45,8 @@ def _n(count: int, word: str, plural: str | None = None) -> str:
 
 
 def to_json(review: Review) -> str:
+    """The review as JSON (`--format json`): summary, whether it needs approval,
+    alarms, access, policies, findings and resources."""
     return json.dumps({
         "summary": summary(review),
         "needs_approval": bool(review.alarms or review.broadening),
@@ -57,6 +59,8 @@ def to_json(review: Review) -> str:
 
 
 def to_text(review: Review) -> str:
+    """The review for a terminal: summary, alarms, access changes, policy text
+    changes, findings and resources, one line each."""
     lines = [f"hashistack review: {summary(review)}"]
     for alarm in review.alarms:
         lines.append(f"ALARM {alarm.environment} {alarm.stack}: {alarm.message}")

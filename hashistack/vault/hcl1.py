@@ -36,10 +36,15 @@ class Obj(list[Item]):
 
 
 class Int(int):
+    """An HCL1 integer that keeps its source text (`text`): HCL decodes a number
+    into a string field as the token's text."""
+
     text: str
 
 
 class Float(float):
+    """An HCL1 float that keeps its source text (`text`)."""
+
     text: str
 
 
