@@ -90,47 +90,93 @@ def test_use_secret_reproduces_seed_002():
     assert template.destination == "secrets/myapp.env"
 
 
-def test_every_rendered_jobspec_parses_with_hashicorp_hcl2_and_pyhcl():
-    jobs = {"seed": seed_002_job(), "mesh": mesh_job()}
-    texts = {name: job.to_hcl() for name, job in jobs.items()}
-    results = parse_many(texts)
-    for name, text in texts.items():
-        assert "ok" in results[name], results[name]
-        assert "job" in hcl.loads(text)
+@pytest.fixture(scope="module")
+def parsed_jobs() -> dict[str, dict]:
+    """The seed 002 and mesh jobs' HCL, as HashiCorp's HCL2 parser reads it."""
+    texts = {"seed": seed_002_job().to_hcl(), "mesh": mesh_job().to_hcl()}
+    return {"texts": texts, "results": parse_many(texts)}
 
-    seed = results["seed"]["ok"]["job"]["app"][0]
-    group = seed["group"]["app"][0]
+
+@pytest.mark.parametrize("name", ["seed", "mesh"])
+def test_a_rendered_jobspec_parses_with_hashicorp_hcl2_and_pyhcl(parsed_jobs, name):
+    result = parsed_jobs["results"][name]
+    assert "ok" in result, result
+    assert "job" in hcl.loads(parsed_jobs["texts"][name])
+
+
+@pytest.fixture
+def seed_task(parsed_jobs) -> dict:
+    group = parsed_jobs["results"]["seed"]["ok"]["job"]["app"][0]["group"]["app"][0]
+    return group["task"]["web"][0]
+
+
+def test_seed_002_group_logs_in_with_its_vault_role(parsed_jobs):
+    group = parsed_jobs["results"]["seed"]["ok"]["job"]["app"][0]["group"]["app"][0]
     assert group["vault"][0]["role"] == "myapp"
-    task = group["task"]["web"][0]
-    assert task["driver"] == "docker"
-    assert task["config"][0]["image"] == "myapp:latest"
-    assert task["env"][0]["VAULT_ADDR"] == "http://vault.service.consul:8200"
-    assert task["template"][0]["data"] == SEED_002_DATA
-    assert task["template"][0]["env"] is True
 
-    mesh = results["mesh"]["ok"]["job"]["shop"][0]
+
+def test_seed_002_task_runs_its_docker_image_with_its_env(seed_task):
+    assert seed_task["driver"] == "docker"
+    assert seed_task["config"][0]["image"] == "myapp:latest"
+    assert seed_task["env"][0]["VAULT_ADDR"] == "http://vault.service.consul:8200"
+
+
+def test_seed_002_secret_template_reads_back_as_written_into_the_env(seed_task):
+    assert seed_task["template"][0]["data"] == SEED_002_DATA
+    assert seed_task["template"][0]["env"] is True
+
+
+@pytest.fixture
+def mesh(parsed_jobs) -> dict:
+    return parsed_jobs["results"]["mesh"]["ok"]["job"]["shop"][0]
+
+
+def test_mesh_job_keeps_its_datacenters_and_region(mesh):
     assert mesh["datacenters"] == ["dc1", "dc2"]
     assert mesh["region"] == "eu"
+
+
+def test_mesh_group_count_and_bridge_network_ports(mesh):
     api = mesh["group"]["api"][0]
     assert api["count"] == 2
     assert api["network"][0]["mode"] == "bridge"
     assert api["network"][0]["port"]["http"][0]["to"] == 8080
+    # A port with no `to` is an empty block.
     assert api["network"][0]["port"]["metrics"] == [{}]
-    service = api["service"][0]
+
+
+def test_mesh_service_on_its_port_http_check_gets_the_default_path_tcp_none(mesh):
+    service = mesh["group"]["api"][0]["service"][0]
     assert service["port"] == "http"
     assert service["check"][0]["path"] == "/health"
     assert "path" not in service["check"][1]
+
+
+def test_mesh_service_connect_upstreams_in_order(mesh):
+    service = mesh["group"]["api"][0]["service"][0]
     upstreams = service["connect"][0]["sidecar_service"][0]["proxy"][0]["upstreams"]
     assert [(u["destination_name"], u["local_bind_port"]) for u in upstreams] == [
         ("db", 5432),
         ("cache", 6379),
     ]
-    assert api["service"][1]["provider"] == "nomad"
-    log = api["task"]["log"][0]
+
+
+def test_mesh_second_service_is_registered_with_nomad(mesh):
+    assert mesh["group"]["api"][0]["service"][1]["provider"] == "nomad"
+
+
+def test_mesh_task_vault_block_with_legacy_policies_and_noop_change_mode(mesh):
+    log = mesh["group"]["api"][0]["task"]["log"][0]
     assert log["vault"][0]["policies"] == ["legacy-read"]
     assert log["vault"][0]["change_mode"] == "noop"
-    tpl = api["task"]["api"][0]["template"][1]
+
+
+def test_mesh_template_signals_its_task_on_change(mesh):
+    tpl = mesh["group"]["api"][0]["task"]["api"][0]["template"][1]
     assert tpl["change_mode"] == "signal" and tpl["change_signal"] == "SIGHUP"
+
+
+def test_mesh_task_resources(mesh):
     assert mesh["group"]["workers"][0]["task"]["worker"][0]["resources"][0] == {
         "cpu": 500,
         "memory": 256,
