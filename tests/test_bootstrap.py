@@ -46,28 +46,57 @@ def test_script_passes_shellcheck(tmp_path):
     assert done.returncode == 0, done.stdout
 
 
-def test_script_content():
+def test_script_is_bash_in_strict_mode():
     text = script()
     assert text.startswith("#!/usr/bin/env bash\n")
     assert "set -euo pipefail" in text
+
+
+def login_command(text: str) -> str:
     login = text[text.index("vault login "):]
-    login = login[: login.index(")")]
+    return login[: login.index(")")]
+
+
+def test_login_presents_the_client_certificate_and_key_once_each():
+    login = login_command(script())
     # Seed 003's bug: -client-cert twice. Exactly one of each now.
     assert login.count("-client-cert=") == 1 and login.count("-client-key=") == 1
     assert "-client-cert=/opt/nomad/tls/nomad_startup.crt" in login
     assert "-client-key=/opt/nomad/tls/nomad_startup_key.pem" in login
+
+
+def test_login_uses_the_cert_method_and_the_nomad_startup_role():
+    login = login_command(script())
     assert "-method=cert -path=cert" in login
     assert "name=nomad_startup" in login
-    # Vault CLI flags go after the subcommand.
+
+
+def test_vault_cli_flags_go_after_the_subcommand():
+    text = script()
     assert "vault login -address=https://vault.example.com:8200 -token-only" in text
     assert "vault write -address=https://vault.example.com:8200 -field=token" in text
-    assert "auth/token/create-orphan policies=nomad-server period=72h" in text
+
+
+def test_nomad_gets_a_periodic_orphan_token_with_the_nomad_server_policy():
+    assert "auth/token/create-orphan policies=nomad-server period=72h" in script()
+
+
+def test_the_login_token_is_revoked_before_nomad_starts():
+    text = script()
     assert ('VAULT_TOKEN="$login_token" vault token revoke '
             "-address=https://vault.example.com:8200 -self >/dev/null\n") in text
-    assert 'VAULT_TOKEN="$nomad_token" /usr/bin/nomad agent -config /etc/nomad.d &' in text
-    assert 'echo "$!" > /run/nomad/nomad.pid' in text
     # Revoke happens before Nomad starts; the login token never reaches Nomad.
     assert text.index("-self >/dev/null\n") < text.index("agent -config")
+
+
+def test_nomad_starts_in_the_background_with_its_token_and_records_its_pid():
+    text = script()
+    assert 'VAULT_TOKEN="$nomad_token" /usr/bin/nomad agent -config /etc/nomad.d &' in text
+    assert 'echo "$!" > /run/nomad/nomad.pid' in text
+
+
+def test_no_vault_variable_is_exported_and_no_ca_cert_unless_given():
+    text = script()
     assert "export VAULT" not in text
     assert "-ca-cert" not in text
 
@@ -295,10 +324,15 @@ def run_fake(tmp_path: Path, **env_extra: str) -> tuple[subprocess.CompletedProc
     return done, (fake / "calls").read_text().splitlines()
 
 
-def test_restart_revokes_the_previous_token(tmp_path):
+def test_a_first_start_logs_in_mints_nomads_token_and_revokes_the_login(tmp_path):
     first, calls = run_fake(tmp_path)
     assert first.returncode == 0, first.stderr
     assert calls == ["login", "create by login", "lookup by nomad1", "revoke-self by login"]
+
+
+def test_the_accessor_alone_is_kept_in_a_private_directory(tmp_path):
+    first, _ = run_fake(tmp_path)
+    assert first.returncode == 0, first.stderr
     accessor_dir = tmp_path / "run" / "nomad-vault"
     accessor_file = accessor_dir / "nomad-token.accessor"
     assert accessor_file.read_text() == "accnomad1\n"
@@ -306,13 +340,24 @@ def test_restart_revokes_the_previous_token(tmp_path):
     assert stat.S_IMODE(accessor_file.stat().st_mode) == 0o600
     assert sorted(p.name for p in accessor_dir.iterdir()) == ["nomad-token.accessor"]
 
+
+def test_restart_revokes_the_previous_token(tmp_path):
+    first, _ = run_fake(tmp_path)
+    assert first.returncode == 0, first.stderr
     second, calls = run_fake(tmp_path)
     assert second.returncode == 0, second.stderr
     assert calls == ["login", "create by login", "lookup by nomad2",
                      "revoke-accessor accnomad1 by login", "revoke-self by login"]
+    accessor_file = tmp_path / "run" / "nomad-vault" / "nomad-token.accessor"
     assert accessor_file.read_text() == "accnomad2\n"
     assert (tmp_path / "fake" / "nomad").read_text().splitlines() == [
         "nomad by hvs.NOMAD1", "nomad by hvs.NOMAD2"]
+
+
+def test_no_token_is_written_to_disk_across_a_restart(tmp_path):
+    for _ in range(2):
+        done, _ = run_fake(tmp_path)
+        assert done.returncode == 0, done.stderr
     # No token text in anything the script wrote (the stand-ins' own files aside).
     for path in (tmp_path / "run").rglob("*"):
         if path.is_file():
