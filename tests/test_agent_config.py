@@ -59,17 +59,23 @@ def parsed() -> dict[str, dict]:
     return out
 
 
-def test_server_workload_identity(parsed):
+def test_server_agent_defaults_and_bootstrap_expect(parsed):
     p = parsed["wi-server"]
     assert p["datacenter"] == "dc1" and p["region"] == "global"
     assert p["data_dir"] == "/opt/nomad/data" and p["bind_addr"] == "0.0.0.0"
     assert p["server"] == [{"enabled": True, "bootstrap_expect": 3}]
     assert "client" not in p
+
+
+def test_server_workload_identity_vault_only_signs_identities(parsed):
     # Servers in WI only sign identities: no address, no TLS, no role.
-    assert p["vault"] == [
+    assert parsed["wi-server"]["vault"] == [
         {"enabled": True, "default_identity": [{"aud": ["vault.io"], "ttl": "1h"}]}
     ]
-    consul = p["consul"][0]
+
+
+def test_server_workload_identity_consul_signs_service_and_task_identities(parsed):
+    consul = parsed["wi-server"]["consul"][0]
     assert consul["service_identity"] == [{"aud": ["consul.io"], "ttl": "1h"}]
     assert consul["task_identity"] == [{"aud": ["consul.io"], "ttl": "1h"}]
     assert consul["server_auto_join"] is True
@@ -77,10 +83,12 @@ def test_server_workload_identity(parsed):
     assert "token" not in consul
 
 
-def test_client_workload_identity(parsed):
-    p = parsed["wi-client"]
-    assert p["client"] == [{"enabled": True}]
-    vault = p["vault"][0]
+def test_client_is_enabled_with_no_servers_listed(parsed):
+    assert parsed["wi-client"]["client"] == [{"enabled": True}]
+
+
+def test_client_workload_identity_vault_logs_in_by_jwt_role_over_tls(parsed):
+    vault = parsed["wi-client"]["vault"][0]
     assert vault["jwt_auth_backend_path"] == "jwt-nomad"
     assert vault["create_from_role"] == "nomad-workloads"
     assert vault["address"] == "https://vault.service.consul:8200"
@@ -88,7 +96,10 @@ def test_client_workload_identity(parsed):
     assert vault["ca_file"] == "/etc/certs/ca.pem"
     assert vault["key_file"] == "/etc/certs/nomad-key.pem"
     assert "default_identity" not in vault and "token" not in vault
-    consul = p["consul"][0]
+
+
+def test_client_workload_identity_consul_joins_as_a_client_over_grpc_tls(parsed):
+    consul = parsed["wi-client"]["consul"][0]
     assert consul["client_auto_join"] is True
     assert consul["grpc_address"] == "127.0.0.1:8503"
     assert consul["grpc_ca_file"] == "/etc/consul/ca.pem"
