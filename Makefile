@@ -11,7 +11,7 @@ export CHECKPOINT_DISABLE := 1
 PYTHON := .venv/bin/python
 PIPENV := python3 -m pipenv
 
-.PHONY: install synth test check lint bench clean preview diff
+.PHONY: install synth test check lint bench clean preview diff docs
 
 install: .venv/.synced node_modules/.synced
 
@@ -55,6 +55,10 @@ diff: install
 # Library against raw cdktf at N = 5, 100, 500 apps (a few minutes); see BENCHMARKS.md.
 bench: install
 	$(PYTHON) benchmarks/synth_scale.py $(BENCH_ARGS)
+
+# The API reference, HTML from the docstrings (pdoc): build/docs/index.html.
+docs: install
+	$(PYTHON) tools/docs.py build/docs
 
 lint: install
 	$(PYTHON) -m ruff check .
