@@ -119,13 +119,19 @@ class RenderedText:
     change made to the model directly is picked up too, unless the text holds
     Terraform references: cdktf wires references across stacks before
     validation, so such a change is refused rather than synthesized wrong.
+
+    `on_synth` runs once the text was rendered at synth (every later sync
+    too): the owner freezes its model there, so a change after synth raises
+    rather than being lost.
     """
 
     def __init__(self, scope: Construct, resource: Any, attribute: str,
                  render: Callable[[], str], initial: str | None,
-                 fingerprint: Callable[[], object] | None = None) -> None:
+                 fingerprint: Callable[[], object] | None = None,
+                 on_synth: Callable[[], None] | None = None) -> None:
         self._scope, self._resource, self._attribute = scope, resource, attribute
         self._render, self._text = render, initial
+        self._on_synth = on_synth
         # Cheaper than rendering, and equal whenever the rendering would be:
         # a model that has not changed is not rendered again at synth.
         self._fingerprint = fingerprint
@@ -134,6 +140,12 @@ class RenderedText:
 
     def sync(self, *, at_synth: bool = True) -> str | None:
         """Set the attribute to the current rendering; a problem, or None."""
+        problem = self._sync(at_synth)
+        if at_synth and self._on_synth is not None:
+            self._on_synth()
+        return problem
+
+    def _sync(self, at_synth: bool) -> str | None:
         model = self._fingerprint() if self._fingerprint else None
         if model is not None and model == self._rendered_from:
             return None

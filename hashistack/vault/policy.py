@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextvars
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -648,18 +648,33 @@ class PolicyDocument:
     One rule per path: adding a path again takes the union, as Vault does
     across blocks and policies. `name` is metadata (Vault takes a policy's
     name from the API, not the text): it is neither rendered nor compared.
+    Mutable until `freeze`: a `VaultPolicy` freezes its document when it
+    renders the text at synth, so a later change raises instead of being lost.
     """
 
     def __init__(self, rules: Iterable[PathRule] = (), name: str | None = None) -> None:
         self.name = name
         self._rules: dict[str, PathRule] = {}
         self.version = 0  # counts changes, so a renderer can tell it is up to date
+        self._frozen: Callable[[str], Exception] | None = None
         for rule in rules:
             self._put(rule)
+
+    def freeze(self, refuse: Callable[[str], Exception]) -> None:
+        """Refuse every later change: `refuse(path)` is the error a change to
+        `path` raises (the owner's, naming it: its text was rendered for good)."""
+        self._frozen = refuse
+
+    @property
+    def frozen(self) -> bool:
+        """Whether the document was frozen (its owner's text rendered at synth)."""
+        return self._frozen is not None
 
     def _put(self, rule: PathRule, strict: bool = True) -> None:
         if not isinstance(rule, PathRule):
             raise TypeError(f"expected a PathRule, got {type(rule).__name__}")
+        if self._frozen is not None:
+            raise self._frozen(rule.path)
         old = self._rules.get(rule.path)
         new = rule if old is None else old.union(rule)
         if strict and _ttl_conflict(new.min_wrapping_ttl, new.max_wrapping_ttl):
