@@ -21,6 +21,7 @@ from hashistack.nomad.jobspec import Job, Task, VaultBlock
 
 if TYPE_CHECKING:  # not imported at run time: a job need not load the Vault provider
     from hashistack.vault.acl import Identity
+    from hashistack.vault.grants import Grant
     from hashistack.vault.jwt_auth import JobRole
     from hashistack.vault.kv import KvV2
     from hashistack.vault.vault_policy import VaultPolicy
@@ -58,6 +59,7 @@ class NomadJob(Construct):
         remember_stack(self, scope)
         self.job = job
         self._logins: dict[tuple[str, str], _Login] = {}
+        self._grants: list[Grant] = []
         text = rendered(self._jobspec)
         self.resource = _JobResource(
             self,
@@ -100,13 +102,14 @@ class NomadJob(Construct):
         role: JobRole | None = None,
         task: str | None = None,
         destination: str | None = None,
-    ) -> None:
-        """Read `<kv>/data/<app>` into `env` and grant exactly that read.
+    ) -> Grant:
+        """Read `<kv>/data/<app>` into `env` and grant exactly that read; the `Grant`.
 
         Workload identity: pass `role` (a `JobRole` from
-        `NomadWorkloadIdentity.add_job_role`); the grant goes to its first
-        policy. Legacy token workflow (Nomad ≤ 1.9): pass `policy` (a
-        `VaultPolicy`); the task gets `vault { policies = [...] }`.
+        `NomadWorkloadIdentity.add_job_role`); the read is granted to the role
+        (its default policy). Legacy token workflow (Nomad ≤ 1.9): pass
+        `policy` (a `VaultPolicy`); the task gets `vault { policies = [...] }`.
+        The grants made are kept in `grants`.
         """
         if (policy is None) == (role is None):
             raise ConstructError(self, "use_secret needs a role (workload identity) or a policy")
@@ -118,19 +121,30 @@ class NomadJob(Construct):
                     f"role {role.name!r} is bound to job {role.namespace}/{role.job}, "
                     f"not {self.job.namespace}/{self.job.name}: Vault would refuse the login",
                 )
-            grantee, login = role.policies[0], self._wi_login(role, group, t.name)
+            grantee: JobRole | VaultPolicy = role
+            login: _Login | None = self._wi_login(role, group, t.name)
         else:
             assert policy is not None  # exactly one of the two: refused above otherwise
             grantee, login = policy, None
-        vault = self._vault_block(t, grantee.name, role.name if role else None)
+        target = grantee.default_policy
+        vault = self._vault_block(t, target.name, role.name if role else None)
+        if target.frozen:  # rendered at synth: the grant raises, before the task changes
+            kv.grant_read(grantee, app)
         # Nothing changes until every refusal above has had its say.
         t.use_secret(kv.data_path(app), env, destination)
-        kv.grant_read(grantee, app)
+        granted = kv.grant_read(grantee, app)
         t.vault = vault
         current = self._logins.setdefault((group, t.name), login or _Login(policies=[]))
-        if login is None and grantee not in current.policies:
-            current.policies.append(grantee)
+        if login is None and target not in current.policies:
+            current.policies.append(target)
         self._text.sync(at_synth=False)
+        self._grants.append(granted)
+        return granted
+
+    @property
+    def grants(self) -> tuple[Grant, ...]:
+        """The grants `use_secret` made for this job's tasks, in order."""
+        return tuple(self._grants)
 
     def _wi_login(self, role: JobRole, group: str, task: str) -> _Login:
         return _Login(policies=list(role.policies), identity=role.identity(task, group))

@@ -11,6 +11,7 @@ from constructs import Construct
 from hashistack._cdktf import ConstructError
 from hashistack._cdktf import protect as protect_state
 from hashistack.durations import seconds
+from hashistack.vault.vault_policy import VaultPolicy
 
 
 class AppRoleBackend(Construct):
@@ -34,6 +35,11 @@ class AppRole(Construct):
     """An AppRole role. The secret ID is not made here: it would land in
     Terraform state. Issue one at install time with
     `vault write -f auth/<path>/role/<role>/secret-id`.
+
+    `token_policies` are policy names or `VaultPolicy` constructs. A
+    `Grantable` (`grantee_kind` "approle-role"): a grant to the role
+    (`kv.grant_read(role, "myapp")`) adds to its default policy, the first
+    `VaultPolicy` of `token_policies`.
     """
 
     def __init__(
@@ -43,7 +49,7 @@ class AppRole(Construct):
         *,
         backend: AppRoleBackend,
         role: str,
-        token_policies: Sequence[str],
+        token_policies: Sequence[str | VaultPolicy],
         token_ttl: str = "1h",
         token_max_ttl: str = "4h",
         token_period: str | None = None,
@@ -59,7 +65,9 @@ class AppRole(Construct):
             )
         self.backend = backend
         self.role = role
-        self.token_policies = list(token_policies)
+        self.policies = [p for p in token_policies if isinstance(p, VaultPolicy)]
+        self.token_policies = [p.name if isinstance(p, VaultPolicy) else p
+                               for p in token_policies]
         self.resource = ApproleAuthBackendRole(
             self,
             "role",
@@ -74,3 +82,25 @@ class AppRole(Construct):
             secret_id_bound_cidrs=list(bound_cidrs) or None,
             token_bound_cidrs=list(bound_cidrs) or None,
         )
+
+    @property
+    def grantee_name(self) -> str:
+        """The role's name on the AppRole auth method."""
+        return self.role
+
+    @property
+    def grantee_kind(self) -> str:
+        """`approle-role`."""
+        return "approle-role"
+
+    @property
+    def default_policy(self) -> VaultPolicy:
+        """The policy grants to this role add to: the first `VaultPolicy` it holds."""
+        if not self.policies:
+            raise ConstructError(
+                self,
+                f"role {self.role!r} holds its policies by name only "
+                f"({', '.join(self.token_policies)}): pass a VaultPolicy in "
+                "token_policies to grant to the role",
+            )
+        return self.policies[0]

@@ -37,13 +37,33 @@ CLAIM_MAPPINGS = {
 
 @dataclass(frozen=True)
 class JobRole:
-    """A JWT role bound to one Nomad job's identity, and the policies it holds."""
+    """A JWT role bound to one Nomad job's identity, and the policies it holds.
+
+    A `Grantable` (`grantee_kind` "jwt-role"): a grant to it
+    (`kv.grant_read(role, "myapp")`) adds to its default policy, the first
+    of `policies`.
+    """
 
     name: str
     job: str
     namespace: str
     policies: list[VaultPolicy]
     resource: JwtAuthBackendRole
+
+    @property
+    def grantee_name(self) -> str:
+        """The role's name on the JWT auth method."""
+        return self.name
+
+    @property
+    def grantee_kind(self) -> str:
+        """`jwt-role`."""
+        return "jwt-role"
+
+    @property
+    def default_policy(self) -> VaultPolicy:
+        """The policy grants to this role add to: the first it holds."""
+        return self.policies[0]
 
     def identity(self, task: str, group: str | None = None) -> Identity:
         """The alias Vault makes when `task` (of `group`) of this job logs in with this
@@ -122,7 +142,8 @@ class NomadWorkloadIdentity(Construct):
         """A role only `job` in `namespace` can log in with, holding `policies`.
 
         Pass the result to `NomadJob.use_secret(..., role=...)`: the read is
-        granted to the role's first policy, and synth proves the role allows it.
+        granted to the role (its default policy, the first of `policies`), and
+        synth proves the role allows it.
         """
         if not policies:
             raise ConstructError(self, f"role {name!r}: policies is empty")

@@ -10,7 +10,7 @@ from hashistack._cdktf import ConstructError
 from hashistack._cdktf import protect as protect_state
 from hashistack._validate import MOUNT_PATH
 from hashistack.vault import presets
-from hashistack.vault.vault_policy import VaultPolicy
+from hashistack.vault.grants import Grant, Grantable, grant
 
 
 class KvV2(Construct):
@@ -57,14 +57,18 @@ class KvV2(Construct):
         """The API path a template reads: `secret/data/<app>`."""
         return self.paths(app).data
 
-    def grant_read(self, policy: VaultPolicy, app: str) -> None:
-        """Read on `<mount>/data/<app>`: what `{{ with secret ... }}` needs, nothing more."""
-        policy.add(self.paths(app).data, "read")
+    def grant_read(self, grantee: Grantable, app: str) -> Grant:
+        """Read on `<mount>/data/<app>`: what `{{ with secret ... }}` needs, nothing more.
 
-    def grant_list(self, policy: VaultPolicy, app: str) -> None:
+        `grantee`: a `VaultPolicy`, or a role (`JobRole`, `AppRole`) whose
+        default policy takes the rule. The `Grant` says what went to whom.
+        """
+        return grant(grantee, self.paths(app).data, "read")
+
+    def grant_list(self, grantee: Grantable, app: str) -> Grant:
         """List on `<mount>/metadata/<app>`: listing and `vault kv metadata` live there."""
-        policy.add(self.paths(app).metadata, "list", "read")
+        return grant(grantee, self.paths(app).metadata, "list", "read")
 
-    def grant_write(self, policy: VaultPolicy, app: str) -> None:
+    def grant_write(self, grantee: Grantable, app: str) -> Grant:
         """Create and update versions under `<mount>/data/<app>`."""
-        policy.add(self.paths(app).data, "create", "update", "read")
+        return grant(grantee, self.paths(app).data, "create", "update", "read")

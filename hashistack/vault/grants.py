@@ -1,0 +1,85 @@
+"""Grants, in AWS CDK's shape: a `Grantable` holds a default policy, a
+`grant_*` method adds rules to it and returns a `Grant` saying what was
+granted to whom.
+
+The grantees are a `VaultPolicy` (its own default policy), a JWT role
+(`JobRole`, from `NomadWorkloadIdentity.add_job_role`) and an AppRole role
+(`AppRole`): a role's default policy is the first `VaultPolicy` it holds,
+the one a grant to the role adds to. Each grantee declares its own access,
+even when two of them hold the same policy: the rules merge (one rule per
+path, as Vault does), and the policy keeps the record of who asked for what.
+
+Imports nothing of cdktf at run time: the policy is only named for types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from hashistack.vault.vault_policy import VaultPolicy
+
+
+class Grantable(Protocol):
+    """What a grant can be given to (AWS CDK's `IGrantable`)."""
+
+    @property
+    def grantee_name(self) -> str:
+        """The grantee's name in Vault (a policy's or a role's name)."""
+        ...
+
+    @property
+    def grantee_kind(self) -> str:
+        """What the grantee is: `policy`, `jwt-role` or `approle-role`."""
+        ...
+
+    @property
+    def default_policy(self) -> VaultPolicy:
+        """The policy a grant to this grantee adds its rules to."""
+        ...
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one `grant_*` call granted, and to whom.
+
+    `grantee`/`grantee_kind` name who asked (a policy, a JWT role, an AppRole
+    role); `policy` is the Vault policy that now holds the rules, `paths` and
+    `capabilities` the rules it added (each path got every capability).
+    """
+
+    grantee: str
+    grantee_kind: str
+    policy: str
+    paths: tuple[str, ...]
+    capabilities: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return (f"{', '.join(self.capabilities)} on {', '.join(self.paths)} "
+                f"to {self.grantee_kind} {self.grantee!r} (policy {self.policy!r})")
+
+
+def grant(grantee: Grantable, paths: str | Iterable[str], *capabilities: str) -> Grant:
+    """Add `capabilities` on each of `paths` to `grantee`'s default policy; the record.
+
+    Raises a `ConstructError` naming the policy if its text was already
+    rendered at synth (the grant would never reach the synthesized JSON).
+    """
+    policy = getattr(grantee, "default_policy", None)
+    if policy is None or not hasattr(policy, "add"):
+        raise TypeError(f"cannot grant to {type(grantee).__name__}: expected a Grantable "
+                        "(a VaultPolicy, a JobRole or an AppRole)")
+    wanted = (paths,) if isinstance(paths, str) else tuple(paths)
+    for path in wanted:
+        policy.add(path, *capabilities)
+    record = Grant(
+        grantee=grantee.grantee_name,
+        grantee_kind=grantee.grantee_kind,
+        policy=policy.name,
+        paths=wanted,
+        capabilities=tuple(capabilities),
+    )
+    policy.record(record)
+    return record
