@@ -61,8 +61,9 @@ class VaultStack(TerraformStack):
             )
 
         self.kv = KvV2(self, "kv", path=v.kv_mount, create_mount=env.kv_create_mount)
-        # Empty until the Nomad stack's `job.use_secret(...)` grants each read:
-        # the job's template and its grant come from that one declaration.
+        # Each grantee declares its own read: the Nomad stack's `job.use_secret(...)`
+        # for the job (its template and its grant from that one declaration), and
+        # below, the Vault Agent's AppRole for the agent. Both hold this policy.
         self.app_policies = {
             app.name: VaultPolicy(self, f"policy-{app.name}", name=app_policy_name(app.name))
             for app in env.apps
@@ -118,17 +119,19 @@ class VaultStack(TerraformStack):
             for app in env.apps:
                 if not app.secrets:
                     continue
-                self.agent_roles[app.name] = AppRole(
+                agent = self.agent_roles[app.name] = AppRole(
                     self,
                     f"approle-agent-{app.name}",
                     backend=self.approle,
                     role=vault_agent_role(app.name),
-                    token_policies=[app_policy_name(app.name)],
+                    token_policies=[self.app_policies[app.name]],
                     token_ttl=v.agent_approle.token_ttl,
                     token_max_ttl=v.agent_approle.token_max_ttl,
                     secret_id_ttl=v.agent_approle.secret_id_ttl or 0,
                     bound_cidrs=v.agent_approle.bound_cidrs,
                 )
+                # The agent's templates read the app's secret (stacks/nomad_stack.py).
+                self.kv.grant_read(agent, app.name)
 
         self.app_roles = {}  # app -> JobRole (workload identity only)
         if env.integration == "workload-identity":
