@@ -17,6 +17,8 @@ import jsii
 from cdktf import Fn, TerraformStack
 from constructs import Construct, IValidation
 
+from hashistack.errors import HashistackError
+
 TOKENS = ("${TfToken[", "#{TfToken[")  # how cdktf string and list tokens look in text
 
 
@@ -195,8 +197,8 @@ def rendered(render: Callable[[], str]) -> str | None:
         return None
 
 
-class ConstructError(ValueError):
-    """Invalid construct input, named by construct path."""
+class ConstructError(HashistackError):
+    """Invalid construct input, named by construct path (also in `path`)."""
 
     def __init__(self, scope: Construct, message: str) -> None:
-        super().__init__(f"{scope.node.path}: {message}")
+        super().__init__(f"{scope.node.path}: {message}", path=scope.node.path)

@@ -19,12 +19,6 @@ from hashistack.vault.hcl1 import HclSyntaxError, parse_hcl1
 from hashistack.vault.policy import PolicyDocument, PolicyError
 from stacks.config import ConfigError, load
 
-# Owned elsewhere (hashistack/_cdktf.py, hashistack/vault/policy.py): their
-# base class moves to HashistackError there; until then these are expected to
-# fail, and strict, so the change shows up as an XPASS to remove this marker.
-NOT_YET = pytest.mark.xfail(strict=True, reason="ConstructError / PolicyError not yet moved "
-                                                "under HashistackError (issue 11 §6)")
-
 
 def test_the_base_is_a_value_error_exported_from_the_package():
     assert HashistackError is FromErrors
@@ -49,12 +43,10 @@ def test_each_error_type_is_a_hashistack_error(cls):
     assert issubclass(cls, ValueError)
 
 
-@NOT_YET
 def test_policy_error_is_a_hashistack_error():
     assert issubclass(PolicyError, HashistackError)
 
 
-@NOT_YET
 def test_construct_error_is_a_hashistack_error():
     from hashistack._cdktf import ConstructError  # imports cdktf (jsii), only here
 
@@ -120,7 +112,6 @@ def test_a_bad_policy_is_caught_as_a_value_error():
         PolicyDocument.parse('path "secret/*" { capabilities = ["bogus"] }')
 
 
-@NOT_YET
 def test_a_bad_policy_is_caught_as_a_hashistack_error_naming_its_path():
     with pytest.raises(HashistackError) as caught:
         PolicyDocument.parse('path "secret/*" { capabilities = ["bogus"] }')

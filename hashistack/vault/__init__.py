@@ -10,6 +10,8 @@ if TYPE_CHECKING:  # what type checkers see; at run time each loads on first use
     from hashistack.vault.audit import AuditDevice as AuditDevice
     from hashistack.vault.cert_auth import CertAuthBackend as CertAuthBackend
     from hashistack.vault.cert_auth import CertAuthRole as CertAuthRole
+    from hashistack.vault.grants import Grant as Grant
+    from hashistack.vault.grants import Grantable as Grantable
     from hashistack.vault.jwt_auth import NomadWorkloadIdentity as NomadWorkloadIdentity
     from hashistack.vault.kv import KvV2 as KvV2
     from hashistack.vault.periodic_token import PeriodicToken as PeriodicToken
@@ -29,6 +31,8 @@ _CONSTRUCTS = {
     "AppRole": "approle",
     "AuditDevice": "audit",
     "PeriodicToken": "periodic_token",
+    "Grant": "grants",
+    "Grantable": "grants",
 }
 __all__ = list(_CONSTRUCTS)
 __getattr__ = exports(__name__, _CONSTRUCTS)

@@ -15,6 +15,9 @@ from hashistack.vault.vault_policy import VaultPolicy
 
 
 class AppRoleBackend(Construct):
+    """The AppRole auth method (`vault_auth_backend` of type approle) its roles
+    live under; guarded with prevent_destroy in prod (`protect=`)."""
+
     def __init__(self, scope: Construct, id: str, *, path: str = "approle",
                  protect: bool | None = None) -> None:
         super().__init__(scope, id)

@@ -51,6 +51,7 @@ class KvV2(Construct):
                 KvSecretBackendV2(self, "config", mount=self.mount.path, max_versions=max_versions)
 
     def paths(self, app: str) -> presets.KvV2Paths:
+        """The KV v2 API paths of `app`'s secret: data, metadata, and their globs."""
         return presets.kv_v2_paths(self.path, app)
 
     def data_path(self, app: str) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from hashistack.errors import HashistackError
 from hashistack.hcl import Block, block, render
 from hashistack.vault.hcl1 import Float as _Float
 from hashistack.vault.hcl1 import HclSyntaxError, parse_hcl1
@@ -72,12 +73,13 @@ _MAX_NS = (1 << 63) - 1
 Parameters = Mapping[str, tuple[Any, ...]]
 
 
-class PolicyError(ValueError):
-    """A policy Vault would refuse, or a rule that could never do what it says."""
+class PolicyError(HashistackError):
+    """A policy Vault would refuse, or a rule that could never do what it says;
+    `path` is the policy path at fault, when there is one."""
 
 
 def _fail(path: str, reason: str) -> PolicyError:
-    return PolicyError(f"path {path!r}: {reason}")
+    return PolicyError(f"path {path!r}: {reason}", path=path)
 
 
 def masked(path: str) -> str:
@@ -394,14 +396,18 @@ class PathRule:
 
     @property
     def is_glob(self) -> bool:
+        """The path ends in `*`: a prefix match, as Vault reads it."""
         return self.path.endswith("*")
 
     @property
     def has_segment_wildcard(self) -> bool:
+        """The path has a `+` segment (one whole segment, any value)."""
         return "+" in masked(self.path).split("/")
 
     @property
     def is_templated(self) -> bool:
+        """The path holds an identity template (`{{identity.entity.name}}`),
+        rendered per token by Vault."""
         # identitytpl: any balanced "{{...}}" makes the policy templated.
         return "{{" in self.path and template_pieces(self.path) is not None
 
@@ -704,6 +710,7 @@ class PolicyDocument:
 
     @property
     def rules(self) -> tuple[PathRule, ...]:
+        """Every path rule, ordered by path (the order `to_hcl` writes)."""
         return tuple(self._rules[p] for p in sorted(self._rules))
 
     def merge(self, other: PolicyDocument) -> PolicyDocument:
@@ -711,6 +718,8 @@ class PolicyDocument:
         return PolicyDocument((*self.rules, *other.rules), name=self.name)
 
     def to_hcl(self) -> str:
+        """The canonical HCL text, through the one HCL writer: stable order, and
+        `parse(to_hcl())` gives the same document."""
         blocks = []
         for r in self.rules:
             low, high = r.min_wrapping_ttl, r.max_wrapping_ttl
@@ -756,7 +765,7 @@ class PolicyDocument:
                 key = keys[1] if len(keys) > 1 else "path"
                 doc._put(_rule_from_block(key, value, strict), strict=False)
         except PolicyError as e:
-            raise PolicyError(f"{source}: {e}") from None
+            raise PolicyError(f"{source}: {e}", path=e.path) from None
         return doc
 
     def __eq__(self, other: object) -> bool:
