@@ -4,7 +4,9 @@
 checked but not strict for hashistack.checks and hashistack.review) over the
 package together with two small user files: one that uses every export
 (`disallow_any_expr`: no exported name may be `Any`) and one that misspells a
-method, which mypy must refuse. The package exports stay lazy at run time.
+method, which mypy must refuse. pyright (npm) reads the same two files: each
+export reveals as its own class, and the same misuses are refused. The package
+exports stay lazy at run time.
 """
 
 from __future__ import annotations
@@ -159,3 +161,50 @@ def test_packages_import_without_cdktf():
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
+
+
+# pyright (npm, node_modules/) over the same two user files: strict mode reports
+# any export whose type it cannot know; the misuses must be refused there too.
+PYRIGHT = ROOT / "node_modules" / ".bin" / "pyright"
+PYRIGHT_RULES = {"attr-defined": "reportAttributeAccessIssue",
+                 "arg-type": "reportArgumentType"}
+
+
+@pytest.fixture(scope="module")
+def pyright_run(tmp_path_factory) -> list[dict]:
+    if not PYRIGHT.exists():
+        pytest.skip("pyright is not installed in node_modules/ (run `make test`)")
+    import json
+
+    user = tmp_path_factory.mktemp("pyright_user")
+    names = {p.rsplit(".", 1)[1]: sorted(_exports(p)) for p in PACKAGES}
+    every = ", ".join(n for p in names.values() for n in p)
+    strict = USES_EVERY_EXPORT.replace("# mypy: disallow-any-expr", "# pyright: strict")
+    reveal = "".join(f"reveal_type({n})\n" for p in names.values() for n in p)
+    (user / "uses_every_export.py").write_text(strict.format(
+        every=every, **{k: ", ".join(v) for k, v in names.items()}) + reveal)
+    (user / "user_stack.py").write_text(USER_STACK)
+    done = subprocess.run(
+        [str(PYRIGHT), "--outputjson", "--pythonpath", str(ROOT / ".venv" / "bin" / "python"),
+         str(user / "uses_every_export.py"), str(user / "user_stack.py")],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout)["generalDiagnostics"]
+
+
+def test_pyright_sees_every_export_as_its_own_type(pyright_run):
+    mine = [d for d in pyright_run if d["file"].endswith("uses_every_export.py")]
+    assert [d for d in mine if d["severity"] == "error"] == []
+    revealed = {d["message"] for d in mine if d["severity"] == "information"}
+    for package in PACKAGES:
+        for name in _exports(package):  # not Any, not Unknown: the class itself
+            assert f'Type of "{name}" is "type[{name}]"' in revealed, (name, sorted(revealed))
+
+
+def test_pyright_refuses_the_same_misuses(pyright_run):
+    found = {(d["range"]["start"]["line"] + 1, d.get("rule")) for d in pyright_run
+             if d["file"].endswith("user_stack.py") and d["severity"] == "error"}
+    expected = {(i, PYRIGHT_RULES[line.rsplit("# BAD ", 1)[1]])
+                for i, line in enumerate(USER_STACK.splitlines(), 1) if "# BAD" in line}
+    assert found == expected
