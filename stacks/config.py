@@ -28,7 +28,7 @@ from hashistack.checks.model import suppression_problem
 from hashistack.consul.connect_ca_config import auth_file_problem, ttl_problems
 from hashistack.durations import seconds
 from hashistack.errors import HashistackError
-from hashistack.vault.pki_keys import check_key_bits
+from hashistack.key_bits import check_vault_pki_key_bits
 from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integration
 
 
@@ -258,7 +258,7 @@ class Pki(Model):
 
     @model_validator(mode="after")
     def _bits(self) -> Pki:
-        check_key_bits(self.key_type, self.key_bits)
+        check_vault_pki_key_bits(self.key_type, self.key_bits)
         return self
 
 

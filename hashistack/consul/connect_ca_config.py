@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hashistack.durations import format_hours, seconds
+from hashistack.key_bits import CONSUL_CA_KEY_BITS, consul_ca_key_problem
 
 HOUR = 3600
 MAX_LEAF = 365 * 24 * HOUR
@@ -43,7 +44,7 @@ def auth_file_problem(method: str, path: str) -> str | None:
             return None
     return (f"{path} is outside the directories Consul reads Vault credentials from "
             f"({', '.join(allowed)}; hashicorp/consul#23249, Consul 1.22 and later)")
-KEY_BITS = {"ec": (224, 256, 384, 521), "rsa": (2048, 4096)}
+KEY_BITS = CONSUL_CA_KEY_BITS  # the old name; the table is in hashistack.key_bits
 
 
 def ttl_problems(
@@ -80,13 +81,9 @@ def ttl_problems(
             f'IntermediateCertTTL {intermediate}: Consul requires "Intermediate Cert TTL must '
             f'be greater or equal than 3 * LeafCertTTL (>={format_hours(3 * leaf_s)})"'
         )
-    if key_type not in KEY_BITS:
-        out.append(
-            f"PrivateKeyType {key_type!r}: \"private key type must be either 'ec' or 'rsa'\""
-        )
-    elif key_bits not in KEY_BITS[key_type]:
-        allowed = ", ".join(map(str, KEY_BITS[key_type]))
-        out.append(f"PrivateKeyBits {key_bits}: {key_type} keys must be one of ({allowed}) bits")
+    key_problem = consul_ca_key_problem(key_type, key_bits)
+    if key_problem:
+        out.append(key_problem)
     return out
 
 

@@ -1,17 +1,9 @@
-"""Key sizes Vault's PKI engine accepts (pure)."""
+"""Key sizes Vault's PKI engine accepts (pure): kept for its old import path;
+the table and the check live in `hashistack.key_bits` beside Consul's."""
 
 from __future__ import annotations
 
-# Vault sdk/helper/certutil ValidateKeyTypeLength: rsa 2048/3072/4096/8192,
-# ec 224/256/384/521.
-KEY_BITS = {"rsa": (2048, 3072, 4096, 8192), "ec": (224, 256, 384, 521)}
+from hashistack.key_bits import VAULT_PKI_KEY_BITS as KEY_BITS
+from hashistack.key_bits import check_vault_pki_key_bits as check_key_bits
 
-
-def check_key_bits(key_type: str, key_bits: int) -> None:
-    allowed = KEY_BITS.get(key_type)
-    if allowed is None:
-        raise ValueError(f"key_type {key_type!r}: use one of {', '.join(KEY_BITS)}")
-    if key_bits not in allowed:
-        raise ValueError(
-            f"key_bits {key_bits}: {key_type} keys are {', '.join(map(str, allowed))} bits"
-        )
+__all__ = ["KEY_BITS", "check_key_bits"]
