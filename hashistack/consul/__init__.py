@@ -5,16 +5,16 @@ from typing import TYPE_CHECKING
 from hashistack._lazy import exports
 
 if TYPE_CHECKING:  # what type checkers see; at run time each loads on first use
-    from hashistack.consul.acl import NomadAgentPolicies as NomadAgentPolicies
-    from hashistack.consul.acl import NomadWorkloadAuth as NomadWorkloadAuth
+    from hashistack.consul.acl_constructs import NomadAgentPolicies as NomadAgentPolicies
+    from hashistack.consul.acl_constructs import NomadWorkloadAuth as NomadWorkloadAuth
     from hashistack.consul.connect_ca import ConnectCa as ConnectCa
     from hashistack.consul.intentions import DefaultDeny as DefaultDeny
     from hashistack.consul.intentions import ServiceIntentions as ServiceIntentions
 
 _CONSTRUCTS = {
     "ConnectCa": "connect_ca",
-    "NomadAgentPolicies": "acl",
-    "NomadWorkloadAuth": "acl",
+    "NomadAgentPolicies": "acl_constructs",
+    "NomadWorkloadAuth": "acl_constructs",
     "DefaultDeny": "intentions",
     "ServiceIntentions": "intentions",
 }

@@ -22,9 +22,9 @@ from hashistack.nomad.jobspec import Job, Task, VaultBlock
 if TYPE_CHECKING:  # not imported at run time: a job need not load the Vault provider
     from hashistack.vault.acl import Identity
     from hashistack.vault.grants import Grant
-    from hashistack.vault.jwt_auth import JobRole
     from hashistack.vault.kv import KvV2
     from hashistack.vault.vault_policy import VaultPolicy
+    from hashistack.vault.workload_identity import JobRole
 
 # Terraform reads `${` and `%{` in JSON strings as its own templates; Nomad
 # must get them literally (runtime interpolation like ${NOMAD_ALLOC_DIR}).

@@ -12,12 +12,12 @@ if TYPE_CHECKING:  # what type checkers see; at run time each loads on first use
     from hashistack.vault.cert_auth import CertAuthRole as CertAuthRole
     from hashistack.vault.grants import Grant as Grant
     from hashistack.vault.grants import Grantable as Grantable
-    from hashistack.vault.jwt_auth import NomadWorkloadIdentity as NomadWorkloadIdentity
     from hashistack.vault.kv import KvV2 as KvV2
     from hashistack.vault.periodic_token import PeriodicToken as PeriodicToken
     from hashistack.vault.pki import PkiHierarchy as PkiHierarchy
     from hashistack.vault.token_role import TokenRole as TokenRole
     from hashistack.vault.vault_policy import VaultPolicy as VaultPolicy
+    from hashistack.vault.workload_identity import NomadWorkloadIdentity as NomadWorkloadIdentity
 
 _CONSTRUCTS = {
     "VaultPolicy": "vault_policy",
@@ -26,7 +26,7 @@ _CONSTRUCTS = {
     "CertAuthBackend": "cert_auth",
     "CertAuthRole": "cert_auth",
     "PkiHierarchy": "pki",
-    "NomadWorkloadIdentity": "jwt_auth",
+    "NomadWorkloadIdentity": "workload_identity",
     "AppRoleBackend": "approle",
     "AppRole": "approle",
     "AuditDevice": "audit",

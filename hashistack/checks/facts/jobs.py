@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 from hashistack.checks.env import Env, Resource, blocks
 from hashistack.hcl_read import read as read_hcl
+from hashistack.nomad.claims import TASK_CLAIMS, task_claims
 from hashistack.nomad.jobspec import SecretRead, VaultBlock, read_jobspec, read_vault_blocks
 
 # Claims in Nomad's workload identity JWT that a role may map or bind.
-CLAIMS = ("nomad_namespace", "nomad_job_id", "nomad_group", "nomad_task")
+CLAIMS = TASK_CLAIMS
 
 
 @dataclass(frozen=True)
@@ -22,12 +23,7 @@ class JobInfo:
     raw: dict = field(hash=False)
 
     def claims(self, group: str, task: str) -> dict[str, str]:
-        return {
-            "nomad_namespace": self.namespace,
-            "nomad_job_id": self.name,
-            "nomad_group": group,
-            "nomad_task": task,
-        }
+        return task_claims(self.namespace, self.name, task, group)
 
 
 def jobs(env: Env) -> list[JobInfo]:
