@@ -27,6 +27,7 @@ MODULES = (
     "hashistack.checks",
     "hashistack.hcl",
     "hashistack.hcl_read",
+    "hashistack.durations",
     "hashistack.review",
     "hashistack.review.compare",
     "hashistack.review.model",
@@ -120,7 +121,7 @@ def test_the_walk_sees_the_public_api():
     names = {f"{m}.{n}" for n, m in API}
     for expected in ("hashistack.vault.kv.KvV2", "hashistack.consul.connect_ca.ConnectCa",
                      "hashistack.nomad.job.NomadJob", "hashistack.vault.acl.Acl",
-                     "hashistack.vault.policy.PolicyDocument", "hashistack.hcl.render",
+                     "hashistack.vault.policy.document.PolicyDocument", "hashistack.hcl.render",
                      "hashistack.checks.core.Report", "hashistack.errors.HashistackError",
                      "hashistack.nomad.jobspec.Job", "hashistack.review.compare.review"):
         assert expected in names
