@@ -123,7 +123,7 @@ def test_the_walk_sees_the_public_api():
                      "hashistack.nomad.job.NomadJob", "hashistack.vault.acl.Acl",
                      "hashistack.vault.policy.document.PolicyDocument", "hashistack.hcl.render",
                      "hashistack.checks.core.Report", "hashistack.errors.HashistackError",
-                     "hashistack.nomad.jobspec.Job", "hashistack.review.compare.review"):
+                     "hashistack.nomad.jobspec.model.Job", "hashistack.review.compare.review"):
         assert expected in names
 
 

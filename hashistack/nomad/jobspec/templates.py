@@ -1,0 +1,71 @@
+"""consul-template text that reads Vault: written for a task (`use_secret`,
+Vault Agent) and read back (`secret_paths_in_template`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from hashistack import _validate as valid
+
+_GO_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# consul-template: `secret "path"`, `with secret "path"`, `secret "path" "k=v"`,
+# also with a raw `path` string. `secrets` (LIST) is a different function and
+# is not a read; `(?<![\w.$])` keeps `.secret` / `$secret` variables out.
+_ACTION = re.compile(r"\{\{(.*?)\}\}", re.S)
+_SECRET = re.compile(r'(?<![\w.$])secret\s+(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`)')
+
+
+def _kv2_path(path: str) -> None:
+    # KV v2: "Writing and reading versions are prefixed with the data/ path".
+    if not isinstance(path, str) or re.search(r'[\s"`\\]', path) or path.startswith("/"):
+        raise ValueError(f"use_secret: path {path!r} must be a Vault API path like secret/data/app")
+    segments = path.split("/")
+    if "data" not in segments[1:-1] or "" in segments:
+        raise ValueError(
+            f"use_secret: path {path!r} is not a KV v2 read path; KV v2 reads go through "
+            "<mount>/data/<name>, e.g. secret/data/myapp"
+        )
+
+
+def secret_env_template(path: str, env: Mapping[str, str]) -> str:
+    """consul-template text writing ENV_VAR=value lines from one KV v2 secret.
+
+    The one place this text is made: Nomad `template` blocks and Vault Agent
+    templates both use it, so they read secrets the same way.
+    """
+    _kv2_path(path)
+    if not env:
+        raise ValueError("use_secret: env must map at least one ENV_VAR to a secret key")
+    lines = [f'{{{{ with secret "{path}" }}}}']
+    for var, key in env.items():
+        valid.env_name(var, "use_secret: env name", upper=True)
+        lines.append(f"{var}={_data_ref(key)}")
+    lines.append("{{ end }}")
+    return "\n".join(lines) + "\n"
+
+
+def secret_field_template(path: str, key: str) -> str:
+    """consul-template text giving one key of one KV v2 secret (an `env_template`)."""
+    _kv2_path(path)
+    return f'{{{{ with secret "{path}" }}}}{_data_ref(key)}{{{{ end }}}}'
+
+
+def _data_ref(key: str) -> str:
+    if not isinstance(key, str) or not key or re.search(r'["\\\n`]|\}\}', key):
+        raise ValueError(f"use_secret: secret key {key!r} is not usable in a template")
+    if _GO_FIELD.fullmatch(key):
+        return f"{{{{ .Data.data.{key} }}}}"
+    # Go templates cannot reach "my-key" as a field; `index` can.
+    return f'{{{{ index .Data.data "{key}" }}}}'
+
+
+def secret_paths_in_template(data: str) -> list[str]:
+    """Vault paths read with consul-template's `secret` function, first-seen order."""
+    paths: list[str] = []
+    for action in _ACTION.finditer(data):
+        for m in _SECRET.finditer(action.group(1)):
+            path = m.group(2) if m.group(1) is None else re.sub(r"\\(.)", r"\1", m.group(1))
+            if path not in paths:
+                paths.append(path)
+    return paths
