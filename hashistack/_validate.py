@@ -8,14 +8,35 @@ returns the checked value so calls can be chained. Durations go through
 
 from __future__ import annotations
 
+import ipaddress
 import posixpath
 import re
+from collections.abc import Sequence
 from typing import Any, Literal, overload
+from urllib.parse import urlsplit
 
 from hashistack.durations import seconds
 
+# Names: one grammar per rule, side by side; each names what it validates and whose
+# rule it is.
 # Names Nomad allows for jobs, groups and tasks (and similar identifiers).
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+# Vault's framework.GenericNameRegex, `\w(([\w-.]+)?\w)?` (sdk/framework/path.go):
+# token role names, the last segment of paths like auth/token/create/<role>.
+# Anchored, used with .match (Python's `\w` also takes non-ASCII letters).
+VAULT_NAME = re.compile(r"^\w(?:[\w.-]*\w)?$")
+# A name that is one path segment and safe unquoted in shell and systemd lines: the
+# legacy start-up script's Vault cert role and policy names and its unit's User=
+# (nomad/bootstrap.py).
+SHELL_SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+# What an environment file names (stacks/config.py `Name`): ASCII letters, digits,
+# '-' and '_', so it can join resource IDs, paths and file names as is.
+CONFIG_NAME = re.compile(r"[A-Za-z0-9_-]+")
+# A Consul service name: a lower-case DNS label (RFC 1123), which Nomad job IDs
+# accept too (stacks/config.py `ServiceName`).
+SERVICE_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+# Consul's datacenter rule (agent/config/builder.go, Validate): ^[a-z0-9_-]+$.
+DATACENTER = re.compile(r"[a-z0-9_-]+")
 # POSIX environment variable names, any case / the upper-case convention.
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ENV_NAME_UPPER = re.compile(r"[A-Z_][A-Z0-9_]*")
@@ -160,8 +181,6 @@ def file_path(value: Any, what: str, *, absolute: bool = False) -> str:
 
 def cidr(value: Any, what: str) -> str:
     """An IP address or CIDR block, as Vault's bound_cidrs take them."""
-    import ipaddress
-
     try:
         ipaddress.ip_network(value, strict=False)
     except (TypeError, ValueError):
@@ -194,4 +213,88 @@ def certificates(value: Any, what: str) -> str:
         extra = "a private key" if "PRIVATE KEY" in rest else "text outside them"
         raise ValueError(f"{who}holds {extra}; give only PEM CERTIFICATE blocks "
                          "(the CA certificates)")
+    return value
+
+
+# Addresses: one parser for the host of any address, and one rule for each kind of
+# address a product takes.
+
+
+def is_host(host: str) -> bool:
+    """An IP address or a DNS name."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return bool(DNS_NAME.fullmatch(host))
+
+
+def address_host(address: str) -> str:
+    """The host of `host:port`, `[v6]:port` or `scheme://host:port`, lower case;
+    "" when there is none to read (e.g. an unclosed `[v6`)."""
+    text = address if "://" in address else f"//{address}"
+    try:
+        return (urlsplit(text).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def is_url(value: Any, schemes: Sequence[str] = ("http", "https")) -> bool:
+    """`scheme://host...` with a scheme of `schemes`: what Nomad's `vault.address`
+    ("must include the protocol, host/ip, and port", NMD configuration/vault.mdx),
+    Vault Agent's `vault.address` and a JWKS URL take."""
+    if not isinstance(value, str):
+        return False
+    try:
+        url = urlsplit(value)
+    except ValueError:
+        return False
+    return url.scheme in schemes and bool(url.hostname)
+
+
+def no_credentials(value: str) -> None:
+    """Refuse `user:password@` in an address, before anything else parses (and so
+    could echo) it: it would land in JSON, rendered files and, in the legacy flow,
+    on a command line anyone can read with `ps`. Tokens come from the environment."""
+    if "@" in value.split("://", 1)[-1].split("/", 1)[0]:
+        raise ValueError("an address may not hold credentials (user:password@); "
+                         "each tool reads its token from its own environment")
+
+
+def server_address(value: str) -> str:
+    """A server's base URL, `http(s)://host[:port]` and nothing after (an optional
+    '/' is dropped): where Terraform and the agents reach Vault, Consul or Nomad."""
+    no_credentials(value)
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as err:
+        raise ValueError(f"{shown(value)} is not an address: {err}") from None
+    if (parts.scheme not in ("http", "https") or not parts.hostname or not is_host(parts.hostname)
+            or parts.path not in ("", "/") or parts.query or parts.fragment
+            or "?" in value or "#" in value or port == 0):
+        raise ValueError(f"{shown(value)} is not an address like https://vault.example.com:8200")
+    return value.rstrip("/")
+
+
+_HOST_PORT = re.compile(r"[^\s/]+:([0-9]{1,5})")
+
+
+def is_agent_address(value: Any) -> bool:
+    """`host:port` (port 1-65535) or `unix:///path`, what Nomad's `consul.address`
+    and `grpc_address` take (NMD configuration/consul.mdx: the local Consul agent),
+    and what a socket is dialed at (Go's net.Dial)."""
+    if not isinstance(value, str) or _CONTROL.search(value):
+        return False
+    if value.startswith("unix:///"):
+        return True
+    m = _HOST_PORT.fullmatch(value)
+    return m is not None and 0 < int(m.group(1)) < 65536
+
+
+def agent_address(value: str) -> str:
+    """An agent address (`is_agent_address`), refused without credentials in it."""
+    no_credentials(value)
+    if not is_agent_address(value):
+        raise ValueError(f"{value!r} is not host:port (like 127.0.0.1:8501) or unix:///path")
     return value

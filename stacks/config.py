@@ -7,11 +7,9 @@ the validators below refuse what would be unsafe there.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -23,7 +21,17 @@ from pydantic import (
 )
 
 from hashistack import _validate as valid
-from hashistack._validate import DNS_NAME, ENV_NAME_UPPER, IMAGE, MOUNT_PATH, TEMPLATE_START, shown
+from hashistack._validate import (
+    CONFIG_NAME,
+    DATACENTER,
+    DNS_NAME,
+    ENV_NAME_UPPER,
+    IMAGE,
+    MOUNT_PATH,
+    SERVICE_NAME,
+    TEMPLATE_START,
+    shown,
+)
 from hashistack.checks.model import suppression_problem
 from hashistack.consul.connect_ca_config import auth_file_problem, ttl_problems
 from hashistack.durations import seconds
@@ -37,50 +45,6 @@ class ConfigError(HashistackError):
     is the environment file (or directory) at fault."""
 
 
-def _host(host: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return bool(DNS_NAME.fullmatch(host))
-
-
-def _credentials(value: str) -> None:
-    # Checked before anything else parses the value, so no message can echo them.
-    if "@" in value.split("://", 1)[-1].split("/", 1)[0]:
-        # It would land in JSON, rendered files and, in the legacy flow, on a
-        # command line anyone can read with `ps`. Tokens come from the environment.
-        raise ValueError("an address may not hold credentials (user:password@); "
-                         "each tool reads its token from its own environment")
-
-
-def _address(value: str) -> str:
-    _credentials(value)
-    try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError as err:
-        raise ValueError(f"{shown(value)} is not an address: {err}") from None
-    if (parts.scheme not in ("http", "https") or not parts.hostname or not _host(parts.hostname)
-            or parts.path not in ("", "/") or parts.query or parts.fragment
-            or "?" in value or "#" in value or port == 0):
-        raise ValueError(f"{shown(value)} is not an address like https://vault.example.com:8200")
-    return value.rstrip("/")
-
-
-def _agent_address(value: str) -> str:
-    # What Nomad's consul.address takes: host:port, or a unix:// socket.
-    _credentials(value)
-    if value.startswith("unix:///"):
-        return value
-    host, sep, port = value.rpartition(":")
-    if not sep or not host or "/" in value or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"{value!r} is not host:port (like 127.0.0.1:8501) or unix:///path")
-    return value
-
-
 def _duration(value: str) -> str:
     if seconds(value) == 0:  # seconds() refuses what Go's time.Duration cannot hold
         raise ValueError(f"{shown(value)} must be longer than 0s")
@@ -88,7 +52,7 @@ def _duration(value: str) -> str:
 
 
 def _name(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9_-]+", value):
+    if not CONFIG_NAME.fullmatch(value):
         raise ValueError(f"{shown(value)} may hold only ASCII letters, digits, '-' and '_'")
     return value
 
@@ -107,8 +71,7 @@ def _image(value: str) -> str:
 
 
 def _service_name(value: str) -> str:
-    # Consul service names are DNS labels; Nomad job IDs accept them too.
-    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", value):
+    if not SERVICE_NAME.fullmatch(value):
         raise ValueError(f"{shown(value)} is not a service name: lowercase letters, digits and '-'")
     return value
 
@@ -131,8 +94,7 @@ def _mount_path(value: str) -> str:
 
 
 def _datacenter(value: str) -> str:
-    # Consul's own rule (agent/config/builder.go, Validate): ^[a-z0-9_-]+$.
-    if not re.fullmatch(r"[a-z0-9_-]+", value):
+    if not DATACENTER.fullmatch(value):
         raise ValueError(f"{shown(value)} may hold only lowercase letters, digits, '-' and '_' "
                          "(Consul's datacenter rule)")
     return value
@@ -142,8 +104,8 @@ def _line(value: str) -> str:
     return valid.text(value, "the value")
 
 
-Address = Annotated[str, AfterValidator(_address)]
-AgentAddress = Annotated[str, AfterValidator(_agent_address)]
+Address = Annotated[str, AfterValidator(valid.server_address)]
+AgentAddress = Annotated[str, AfterValidator(valid.agent_address)]
 Duration = Annotated[str, AfterValidator(_duration)]
 Name = Annotated[str, AfterValidator(_name)]
 ServiceName = Annotated[str, AfterValidator(_service_name)]
@@ -240,7 +202,7 @@ class Audit(Model):
         if self.socket_type == "unix":
             valid.file_path(address, "socket_address", absolute=True)
         else:
-            _agent_address(address)
+            valid.agent_address(address)
             if address.startswith("unix://"):
                 raise ValueError(f"socket_address: {shown(address)} is not host:port "
                                  f"(socket_type {self.socket_type!r})")

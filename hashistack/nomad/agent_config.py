@@ -8,18 +8,15 @@ to review. Tokens are never part of the model (see `AgentVaultBlock`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
 
 from hashistack import _validate as valid
 from hashistack.hcl import Block, block, render
 
 ROLES = ("server", "client")
 WORKFLOWS = ("workload-identity", "token")
-_ADDR = re.compile(r"[^\s/]+:\d{1,5}")
 
 
 def _role(role: str) -> None:
@@ -92,9 +89,8 @@ class AgentVaultBlock:
     def __post_init__(self) -> None:
         if self.workflow not in WORKFLOWS:
             raise ValueError(f"AgentVaultBlock.workflow must be one of {WORKFLOWS}")
-        url = urlparse(self.address) if isinstance(self.address, str) else None
         # vault.mdx: "must include the protocol, host/ip, and port".
-        if url is None or url.scheme not in ("http", "https") or not url.hostname:
+        if not valid.is_url(self.address):
             raise ValueError(
                 f"AgentVaultBlock.address {self.address!r} must look like https://host:8200"
             )
@@ -262,10 +258,7 @@ class AgentConsulBlock:
     def __post_init__(self) -> None:
         for name in ("address", "grpc_address"):
             value = getattr(self, name)
-            if value is not None and not (
-                isinstance(value, str)
-                and (_ADDR.fullmatch(value) or (value.startswith("unix://") and "\n" not in value))
-            ):
+            if value is not None and not valid.is_agent_address(value):
                 raise ValueError(f"AgentConsulBlock.{name} {value!r} must be host:port")
         for name in ("ca_file", "cert_file", "key_file", "grpc_ca_file"):
             valid.text(getattr(self, name), f"AgentConsulBlock.{name}", optional=True)

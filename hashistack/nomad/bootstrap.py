@@ -15,11 +15,9 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
-from urllib.parse import urlparse
 
 from hashistack import _validate as valid
 
-_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _UNIT = re.compile(r"[A-Za-z0-9@_.:-]+")
 # A directory directly or further under /run, for systemd's RuntimeDirectory=.
 _RUN_DIR = re.compile(r"/run/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
@@ -81,21 +79,21 @@ def startup_script(
     comes from a lookup-self with that token (the `default` policy's
     `auth/token/lookup-self`): one `vault write -field=` prints one field.
     """
-    url = urlparse(valid.text(vault_addr, "vault_addr"))
     # Cert auth only works over TLS (seed 003's note).
-    if url.scheme != "https" or not url.hostname:
+    if not valid.is_url(valid.text(vault_addr, "vault_addr"), schemes=("https",)):
         raise ValueError(f"vault_addr must be https:// (cert auth needs TLS), got {vault_addr!r}")
     _abs(client_cert, "client_cert")
     _abs(client_key, "client_key")
     if ca_cert is not None:
         _abs(ca_cert, "ca_cert")
-    valid.matches(valid.text(cert_role, "cert_role"), _NAME, "cert_role",
+    valid.matches(valid.text(cert_role, "cert_role"), valid.SHELL_SAFE_NAME, "cert_role",
                   "must be letters, digits, '_', '.', '-'")
     valid.mount_path(valid.text(cert_auth_path, "cert_auth_path"), "cert_auth_path")
     if isinstance(token_policies, str) or not token_policies:
         raise ValueError("token_policies must be a non-empty list of policy names")
     for p in token_policies:
-        valid.matches(valid.text(p, "token_policies entry"), _NAME, "token_policies entry",
+        valid.matches(valid.text(p, "token_policies entry"), valid.SHELL_SAFE_NAME,
+                      "token_policies entry",
                       "is not a policy name")
     # Nomad: the role/token "must have a non-zero period".
     if not valid.duration(valid.text(period, "period"), "period"):
@@ -246,7 +244,7 @@ def systemd_unit(
         raise ValueError(f"role must be 'server' or 'client', not {role!r}")
     server = role == "server"
     user = ("nomad" if server else "root") if user is None else user
-    valid.matches(valid.text(user, "user"), _NAME, "user", "is not a user name")
+    valid.matches(valid.text(user, "user"), valid.SHELL_SAFE_NAME, "user", "is not a user name")
 
     pid_dir = pid_file.rsplit("/", 1)[0] or "/"
     runtime = [d[len("/run/"):] for d in (pid_dir, accessor_dir) if _RUN_DIR.fullmatch(d)]

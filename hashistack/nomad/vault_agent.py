@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import urlparse
 
 from hashistack import _validate as valid
 from hashistack.hcl import Block, block, render
@@ -253,8 +252,7 @@ class VaultAgentConfig:
     tls: VaultTLS | None = None
 
     def __post_init__(self) -> None:
-        url = urlparse(self.vault_address) if isinstance(self.vault_address, str) else None
-        if url is None or url.scheme not in ("http", "https") or not url.hostname:
+        if not valid.is_url(self.vault_address):
             raise ValueError(
                 f"VaultAgentConfig.vault_address {self.vault_address!r} must look like "
                 "https://host:8200"

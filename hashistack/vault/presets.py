@@ -5,17 +5,16 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from hashistack._validate import MOUNT_PATH
+from hashistack._validate import MOUNT_PATH, VAULT_NAME
 from hashistack.vault.acl import Acl
 from hashistack.vault.policy import INTERPOLATION, PathRule, PolicyDocument
 
 CRUDL = ("create", "read", "update", "delete", "list")
-_NAME = re.compile(r"^\w(?:[\w.-]*\w)?$")  # token role names: framework.GenericNameRegex
 
 
 def _name(value: str, what: str) -> str:
     # A cdktf token ("${TfToken[...]}") is resolved by Terraform later.
-    if INTERPOLATION.fullmatch(value) or _NAME.match(value):
+    if INTERPOLATION.fullmatch(value) or VAULT_NAME.match(value):
         return value
     raise ValueError(f"{what} {value!r} is not a plain name; it would change the policy's paths")
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from cdktf_cdktf_provider_vault.jwt_auth_backend import JwtAuthBackend
 from cdktf_cdktf_provider_vault.jwt_auth_backend_role import JwtAuthBackendRole
 from constructs import Construct
 
+from hashistack import _validate as valid
 from hashistack._cdktf import ConstructError
 from hashistack._cdktf import protect as protect_state
 from hashistack.durations import seconds
@@ -98,8 +98,7 @@ class NomadWorkloadIdentity(Construct):
         protect: bool | None = None,
     ) -> None:
         super().__init__(scope, id)
-        url = urlsplit(jwks_url) if isinstance(jwks_url, str) else None
-        if url is None or url.scheme not in ("http", "https") or not url.hostname:
+        if not valid.is_url(jwks_url):
             raise ConstructError(self, f"jwks_url {jwks_url!r} is not a URL like "
                                        "https://nomad.example.com:4646/.well-known/jwks.json")
         if seconds(token_period) <= 0:

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
+from hashistack._validate import address_host as _host
 from hashistack.checks.env import Env, blocks
 from hashistack.checks.rulekit import ERROR, Hit, rule
 
 LOCAL_NAMES = ("localhost",)
-
-
-def _host(address: str) -> str:
-    """The host of `host:port`, `[v6]:port` or `scheme://host:port`."""
-    text = address if "://" in address else f"//{address}"
-    try:
-        return (urlsplit(text).hostname or "").lower()
-    except ValueError:  # e.g. an unclosed `[v6`: no host to compare
-        return ""
 
 
 def _loopback(host: str) -> bool:
