@@ -196,3 +196,29 @@ def test_the_shipped_agent_role_and_job_each_declare_their_read(tmp_path):
     ]
     assert nomad.jobs["myapp"].grants == policy.grants[1:]
     assert _rules(policy) == {"secret/data/myapp": ("read",)}
+
+
+def test_a_role_cannot_widen_the_shared_workload_identity_policy():
+    """The backend's default policy is every job's default login: a grant through
+    one job's role would reach all of them. Granting to the policy itself is explicit."""
+    s = _stack()
+    kv = KvV2(s, "kv")
+    wi = NomadWorkloadIdentity(s, "wi", jwks_url="https://nomad:4646/.well-known/jwks.json")
+    role = wi.add_job_role("app-web", job="web", policies=[wi.policy])
+    before = wi.policy.document.to_hcl()
+    with pytest.raises(ConstructError, match=r"policy 'nomad-workloads' refuses a grant to "
+                                             r"jwt-role 'app-web', which would reach every job"):
+        kv.grant_read(role, "web")
+    assert wi.policy.document.to_hcl() == before
+    with pytest.raises(ConstructError, match="which would reach every job"):
+        _job(s).use_secret(kv, "web", {"DB_PASS": "password"}, role=role)
+    assert kv.grant_read(wi.policy, "shared").policy == "nomad-workloads"  # on purpose
+
+
+def test_role_policies_cannot_be_swapped_behind_a_grant():
+    s = _stack()
+    wi = NomadWorkloadIdentity(s, "wi", jwks_url="https://nomad:4646/.well-known/jwks.json")
+    role = wi.add_job_role("app-web", job="web", policies=[VaultPolicy(s, "p", name="app-web")])
+    assert isinstance(role.policies, tuple)
+    with pytest.raises(AttributeError):
+        role.policies.insert(0, wi.policy)  # type: ignore[attr-defined]

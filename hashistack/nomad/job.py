@@ -18,6 +18,7 @@ from hashistack._cdktf import (
     rendered,
 )
 from hashistack.nomad.jobspec import Job, Task, VaultBlock
+from hashistack.vault.grants import preflight
 
 if TYPE_CHECKING:  # not imported at run time: a job need not load the Vault provider
     from hashistack.vault.acl import Identity
@@ -128,8 +129,7 @@ class NomadJob(Construct):
             grantee, login = policy, None
         target = grantee.default_policy
         vault = self._vault_block(t, target.name, role.name if role else None)
-        if target.frozen:  # rendered at synth: the grant raises, before the task changes
-            kv.grant_read(grantee, app)
+        preflight(grantee)  # frozen or shared: refused before the task changes
         # Nothing changes until every refusal above has had its say.
         t.use_secret(kv.data_path(app), env, destination)
         granted = kv.grant_read(grantee, app)

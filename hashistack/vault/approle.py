@@ -68,7 +68,7 @@ class AppRole(Construct):
             )
         self.backend = backend
         self.role = role
-        self.policies = [p for p in token_policies if isinstance(p, VaultPolicy)]
+        self.policies = tuple(p for p in token_policies if isinstance(p, VaultPolicy))
         self.token_policies = [p.name if isinstance(p, VaultPolicy) else p
                                for p in token_policies]
         self.resource = ApproleAuthBackendRole(

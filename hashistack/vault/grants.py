@@ -61,17 +61,36 @@ class Grant:
                 f"to {self.grantee_kind} {self.grantee!r} (policy {self.policy!r})")
 
 
+def preflight(grantee: Grantable, paths: tuple[str, ...] = ()) -> VaultPolicy:
+    """The policy a grant to `grantee` would add to, if it can take one.
+
+    Raises a `ConstructError` naming the policy if its text was already
+    rendered at synth (the grant would never reach the synthesized JSON), or if
+    it is shared by logins beyond this grantee (a role's grant would widen them
+    all: the workload-identity default policy every job's default login holds).
+    """
+    found = getattr(grantee, "default_policy", None)
+    if found is None or not hasattr(found, "add"):
+        raise TypeError(f"cannot grant to {type(grantee).__name__}: expected a Grantable "
+                        "(a VaultPolicy, a JobRole or an AppRole)")
+    policy: VaultPolicy = found
+    if policy.frozen:
+        raise policy.refusal(f"path {paths[0]!r}" if paths else "a grant")
+    if policy.shared_by and policy is not grantee:
+        raise policy.refusal(
+            f"a grant to {grantee.grantee_kind} {grantee.grantee_name!r}, which would reach "
+            f"{policy.shared_by}; give the role a policy of its own (first in its "
+            "policies), or grant to the shared policy itself on purpose")
+    return policy
+
+
 def grant(grantee: Grantable, paths: str | Iterable[str], *capabilities: str) -> Grant:
     """Add `capabilities` on each of `paths` to `grantee`'s default policy; the record.
 
-    Raises a `ConstructError` naming the policy if its text was already
-    rendered at synth (the grant would never reach the synthesized JSON).
+    Refused as `preflight` says, before anything changes.
     """
-    policy = getattr(grantee, "default_policy", None)
-    if policy is None or not hasattr(policy, "add"):
-        raise TypeError(f"cannot grant to {type(grantee).__name__}: expected a Grantable "
-                        "(a VaultPolicy, a JobRole or an AppRole)")
     wanted = (paths,) if isinstance(paths, str) else tuple(paths)
+    policy = preflight(grantee, wanted)
     for path in wanted:
         policy.add(path, *capabilities)
     record = Grant(

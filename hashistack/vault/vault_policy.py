@@ -38,6 +38,9 @@ class VaultPolicy(Construct):
         self._document = document if document is not None else PolicyDocument(name=name)
         self._grants: list[Grant] = []
         self._frozen = False
+        # Who else holds this policy, when a grant through one role must not widen it
+        # (NomadWorkloadIdentity's default policy: every job's default login).
+        self.shared_by: str | None = None
         text = rendered(self._document.to_hcl)
         self.resource = _VaultPolicyResource(self, "policy", name=name, policy=text or "")
         # The document may be replaced (`policy.document = ...`): render whichever it is.
@@ -111,6 +114,12 @@ class VaultPolicy(Construct):
             f"policy {self.name!r} was rendered at synth; a change to {what} now would "
             "never reach the synthesized JSON: grant before synth",
         )
+
+    def refusal(self, what: str) -> ConstructError:
+        """Why this policy cannot take `what` now (frozen at synth, or shared)."""
+        if self._frozen:
+            return self._refuse(what)
+        return ConstructError(self, f"policy {self.name!r} refuses {what}")
 
     def _version(self) -> tuple[int, int]:
         return id(self._document), self._document.version

@@ -44,7 +44,7 @@ class JobRole:
     name: str
     job: str
     namespace: str
-    policies: list[VaultPolicy]
+    policies: tuple[VaultPolicy, ...]
     resource: JwtAuthBackendRole
 
     @property
@@ -126,6 +126,7 @@ class NomadWorkloadIdentity(Construct):
             name=policy,
             document=presets.nomad_workloads(self.accessor, kv_mount=kv_mount),
         )
+        self.policy.shared_by = f"every job's default login (role {role!r})"
         self.role_name = role
         self.default_role = self._role("role", role, [policy], bound_claims=None)
         self.job_roles: dict[str, JobRole] = {}
@@ -150,7 +151,7 @@ class NomadWorkloadIdentity(Construct):
             bound_claims={"nomad_namespace": namespace, "nomad_job_id": job},
         )
         role = JobRole(
-            name=name, job=job, namespace=namespace, policies=list(policies), resource=resource
+            name=name, job=job, namespace=namespace, policies=tuple(policies), resource=resource
         )
         self.job_roles[name] = role
         return role
