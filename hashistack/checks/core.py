@@ -65,6 +65,8 @@ def split_rule(text: str) -> tuple[str, str | None]:
 
 @dataclass(frozen=True)
 class Suppression:
+    """A finding accepted on purpose, with the reason (cdk-nag's suppressions)."""
+
     rule: str  # the rule id, or `id[detail]`
     reason: str
     resource: str | None = None  # construct-path prefix or Terraform address; None: on the resource
@@ -72,14 +74,19 @@ class Suppression:
 
     @property
     def rule_id(self) -> str:
+        """The rule id without its `[detail]`."""
         return split_rule(self.rule)[0]
 
     @property
     def detail(self) -> str | None:
+        """The `[detail]` naming one finding (its Vault path), if given."""
         return split_rule(self.rule)[1]
 
 
 def covers(s: Suppression, finding: Finding) -> bool:
+    """Whether suppression `s` covers `finding`: same rule, its detail among the
+    finding's when one is named, and (when it names a resource) the finding's
+    Terraform address, or a construct path at or under it."""
     if s.rule_id != finding.rule:
         return False
     if s.detail is not None and s.detail not in finding.details:

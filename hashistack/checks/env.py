@@ -31,6 +31,9 @@ MAX_HOPS = 4
 
 @dataclass(frozen=True)
 class Resource:
+    """One resource body of a synthesized stack (or a provider block, a rendered
+    file), read defensively by the rules."""
+
     stack: str
     type: str
     name: str
@@ -42,20 +45,24 @@ class Resource:
 
     @property
     def address(self) -> str:
+        """The Terraform address `type.name` (`rendered/<file>` for a file)."""
         if self.type == RENDERED:
             return f"rendered/{self.name}"
         return f"{self.type}.{self.name}"
 
     @property
     def path(self) -> str:
+        """The construct path cdktf recorded, else the stack's name."""
         path = _obj(_obj(self.body.get("//")).get("metadata")).get("path")
         return path if isinstance(path, str) and path else self.stack  # providers have none
 
     @property
     def key(self) -> str:
+        """`stack:address`: unique across the environment."""
         return f"{self.stack}:{self.address}"
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The attribute as written (a reference stays a reference)."""
         return self.body.get(key, default)
 
     def value(self, key: str, default: Any = None) -> Any:
@@ -107,6 +114,8 @@ class Resource:
 
 @dataclass
 class Env:
+    """One environment's stacks and rendered files: the facts every rule reads."""
+
     name: str
     stacks: dict[str, dict] = field(default_factory=dict)
     rendered: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -146,14 +155,17 @@ class Env:
 
     @property
     def unevaluated(self) -> list[tuple[Resource | str, str]]:
+        """What rules could not read, with why (HS-CHECK-003 reports each)."""
         return list(self.__dict__.get("_unevaluated", {}).values())
 
     @property
     def integration(self) -> str | None:
+        """`workload-identity` or `legacy`, as the stacks declare it."""
         return self._meta("integration")
 
     @property
     def nomad_version(self) -> Version | None:
+        """The Nomad version the stacks declare, if any."""
         text = self._meta("nomad_version")
         try:
             return Version.parse(text) if isinstance(text, str) and text else None
@@ -161,6 +173,7 @@ class Env:
             return None
 
     def config_suppressions(self) -> list[tuple[str, Suppression]]:
+        """(stack, suppression) of each one the environment file declared."""
         seen, out = set(), []
         for stack, doc in self.stacks.items():
             declared = _obj(_obj(_obj(doc).get("//")).get("hashistack"))
@@ -250,6 +263,7 @@ class Env:
         return self._addressed(m.group(1) or m.group(3), m.group(2) or m.group(4), stack)
 
     def resources(self, *types: str) -> list[Resource]:
+        """Every resource of the environment, or those of `types`."""
         if not types:
             return list(self._resources)
         if len(types) == 1:
@@ -285,6 +299,7 @@ class Env:
         return self._parsed.get(res.key, (None, None))[0]
 
     def policy_error(self, res: Resource) -> str | None:
+        """Why a vault_policy's text does not read as a policy, or None."""
         return self._parsed.get(res.key, (None, None))[1]
 
     @cached_property
@@ -306,6 +321,7 @@ class Env:
     # Rendered Nomad agent configs ------------------------------------------------
 
     def rendered_files(self) -> Iterator[tuple[Resource, str]]:
+        """(file as a Resource, text) of every rendered file of the environment."""
         for stack, files in sorted(self.rendered.items()):
             for fname, text in sorted(files.items()):
                 yield Resource(stack, RENDERED, fname, {}), text
@@ -386,6 +402,7 @@ def labeled(value: Any) -> list[tuple[str, dict]]:
 
 
 def environment_of(stack: str, doc: Mapping[str, Any]) -> str:
+    """The environment a stack declares, else its name up to the last `-`."""
     env = _obj(_obj(_obj(doc).get("//")).get("hashistack")).get("environment")
     return str(env) if isinstance(env, str) and env else stack.rsplit("-", 1)[0]
 
@@ -393,6 +410,7 @@ def environment_of(stack: str, doc: Mapping[str, Any]) -> str:
 def group(
     synth: Mapping[str, dict], rendered: Mapping[str, Mapping[str, str]] | None = None
 ) -> list[Env]:
+    """One `Env` per environment of `{stack: cdk.tf.json}` and their rendered files."""
     envs: dict[str, Env] = {}
     for stack, doc in sorted(synth.items()):
         env = envs.setdefault(environment_of(stack, doc), Env(environment_of(stack, doc)))

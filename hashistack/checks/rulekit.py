@@ -80,6 +80,7 @@ def finding(env: Env, rule: Rule, hit: Hit) -> Finding:
 
 
 def run_rules(env: Env, rules: Iterable[Rule]) -> Iterator[Finding]:
+    """The findings of `rules` over `env`, before suppressions."""
     for r in rules:
         for hit in r.check(env):
             yield finding(env, r, hit)

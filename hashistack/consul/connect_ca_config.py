@@ -107,6 +107,7 @@ class VaultAuthMethod:
                 raise ValueError(f"AuthMethod.Params.{key}: {problem}")
 
     def to_json(self) -> dict[str, Any]:
+        """The `AuthMethod` object as Consul's Vault CA provider reads it."""
         return {"Type": self.type, "MountPath": self.mount_path, "Params": dict(self.params)}
 
 
@@ -138,6 +139,7 @@ class VaultCaConfig:
     namespace: str | None = None
 
     def problems(self) -> list[str]:
+        """What Consul would refuse in this config (its own messages), or []."""
         out = ttl_problems(
             self.leaf_cert_ttl,
             self.intermediate_cert_ttl,
@@ -162,6 +164,7 @@ class VaultCaConfig:
         return out
 
     def to_json(self) -> dict[str, Any]:
+        """The `config_json` object, keys as Consul names them."""
         out: dict[str, Any] = {
             "Address": self.address,
             "RootPKIPath": self.root_pki_path,
