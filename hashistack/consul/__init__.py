@@ -18,5 +18,9 @@ _CONSTRUCTS = {
     "DefaultDeny": "intentions",
     "ServiceIntentions": "intentions",
 }
-__all__ = list(_CONSTRUCTS)
+# Written out: type checkers read a literal list only (tests/test_typing.py holds
+# it equal to _CONSTRUCTS).
+__all__ = [
+    "ConnectCa", "DefaultDeny", "NomadAgentPolicies", "NomadWorkloadAuth", "ServiceIntentions",
+]
 __getattr__ = exports(__name__, _CONSTRUCTS)

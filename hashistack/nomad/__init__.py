@@ -8,5 +8,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time it loads on first use
     from hashistack.nomad.job import NomadJob as NomadJob
 
 _CONSTRUCTS = {"NomadJob": "job"}
-__all__ = list(_CONSTRUCTS)
+# Written out: type checkers read a literal list only (tests/test_typing.py holds
+# it equal to _CONSTRUCTS).
+__all__ = ["NomadJob"]
 __getattr__ = exports(__name__, _CONSTRUCTS)

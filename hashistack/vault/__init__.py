@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time each loads on first use
     from hashistack.vault.pki import PkiHierarchy as PkiHierarchy
     from hashistack.vault.token_role import TokenRole as TokenRole
     from hashistack.vault.vault_policy import VaultPolicy as VaultPolicy
+    from hashistack.vault.workload_identity import JobRole as JobRole
     from hashistack.vault.workload_identity import NomadWorkloadIdentity as NomadWorkloadIdentity
 
 _CONSTRUCTS = {
@@ -27,6 +28,7 @@ _CONSTRUCTS = {
     "CertAuthRole": "cert_auth",
     "PkiHierarchy": "pki",
     "NomadWorkloadIdentity": "workload_identity",
+    "JobRole": "workload_identity",
     "AppRoleBackend": "approle",
     "AppRole": "approle",
     "AuditDevice": "audit",
@@ -34,5 +36,11 @@ _CONSTRUCTS = {
     "Grant": "grants",
     "Grantable": "grants",
 }
-__all__ = list(_CONSTRUCTS)
+# Written out: type checkers read a literal list only (tests/test_typing.py holds
+# it equal to _CONSTRUCTS).
+__all__ = [
+    "AppRole", "AppRoleBackend", "AuditDevice", "CertAuthBackend", "CertAuthRole", "Grant",
+    "Grantable", "JobRole", "KvV2", "NomadWorkloadIdentity", "PeriodicToken", "PkiHierarchy",
+    "TokenRole", "VaultPolicy",
+]
 __getattr__ = exports(__name__, _CONSTRUCTS)
