@@ -22,7 +22,7 @@ from hashistack.checks.rulekit import Rule
 ROOT = Path(__file__).resolve().parents[1]
 CHECKS = ROOT / "hashistack" / "checks"
 PKG = "hashistack.checks"
-COMPAT = {f"{PKG}.rules.state", f"{PKG}.rules.secrets"}  # old import paths of facts
+COMPAT: set[str] = set()  # rules/ holds rules only: the old helper paths are gone
 BASE = {f"{PKG}.core", f"{PKG}.env", f"{PKG}.jsonattr", f"{PKG}.rulekit"}
 
 
@@ -124,11 +124,9 @@ def test_rules_import_only_facts_env_and_core(module):
     assert not bad, f"{module} imports {sorted(bad)} (another rule? move the helper to facts)"
 
 
-def test_rules_dir_holds_rules_and_the_old_paths_only():
+def test_rules_dir_holds_rules_only():
     others = {m for m in MODULES if m.startswith(f"{PKG}.rules.")} - set(RULE_MODULES)
     assert others == COMPAT
-    for m in COMPAT:
-        assert all(n.startswith(f"{PKG}.facts.") for n in GRAPH[m])
     assert GRAPH[f"{PKG}.rules"] == set()  # the package imports nothing
 
 

@@ -4,7 +4,7 @@ the whole text finds."""
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hashistack.checks.rules.secrets import QUOTED, SHAPES, UNQUOTED, _not_secret, literals
+from hashistack.checks.facts.secrets import QUOTED, SHAPES, UNQUOTED, _not_secret, literals
 
 PIECES = st.sampled_from([
     "DB_PASS", "token", "api_key", "STRIPE_KEY", "cache_key", "secret", "x", "export ",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hashistack.checks.rules.state import STATEFUL
+from hashistack.checks.facts.state import STATEFUL
 
 RECORD = Path(__file__).with_name("state_addresses.json")
 
