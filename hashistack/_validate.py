@@ -1,8 +1,9 @@
 """Small field validators shared by the model classes.
 
-Each raises ValueError naming the field it was given (`what`, e.g.
-"Task.name" or "period"), so a message says which setting is wrong, and
-returns the checked value so calls can be chained. Durations go through
+Each raises `FieldError` (a `HashistackError`, hence a ValueError) naming the
+field it was given (`what`, e.g. "Task.name" or "period"), so a message says
+which setting is wrong and the error's `path` is that field; each returns the
+checked value so calls can be chained. Durations go through
 `hashistack.durations.seconds`, the project's one duration grammar.
 """
 
@@ -16,6 +17,7 @@ from typing import Any, Literal, overload
 from urllib.parse import urlsplit
 
 from hashistack.durations import seconds
+from hashistack.errors import FieldError
 
 # Names: one grammar per rule, side by side; each names what it validates and whose
 # rule it is.
@@ -27,14 +29,19 @@ NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 VAULT_NAME = re.compile(r"^\w(?:[\w.-]*\w)?$")
 # A name that is one path segment and safe unquoted in shell and systemd lines: the
 # legacy start-up script's Vault cert role and policy names and its unit's User=
-# (nomad/bootstrap.py).
+# (nomad/bootstrap.py), and the Vault Agent unit's User= (nomad/vault_agent.py).
 SHELL_SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 # What an environment file names (stacks/config.py `Name`): ASCII letters, digits,
 # '-' and '_', so it can join resource IDs, paths and file names as is.
 CONFIG_NAME = re.compile(r"[A-Za-z0-9_-]+")
-# A Consul service name: a lower-case DNS label (RFC 1123), which Nomad job IDs
-# accept too (stacks/config.py `ServiceName`).
+# A service name: an RFC 1123 label (letters, digits, '-', at most 63). Nomad
+# refuses other names (job-specification/service.mdx `name`) and takes them in any
+# case: SERVICE_NAME_ANY_CASE, the jobspec's `service` and `upstreams`. The config
+# asks for lower case (stacks/config.py `ServiceName`), as a Consul service name is
+# looked up in DNS, which ignores case, and Nomad job IDs accept it too.
 SERVICE_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+# re.ASCII: under IGNORECASE alone, [a-z] would also match 'K' (the Kelvin sign).
+SERVICE_NAME_ANY_CASE = re.compile(SERVICE_NAME.pattern, re.IGNORECASE | re.ASCII)
 # Consul's datacenter rule (agent/config/builder.go, Validate): ^[a-z0-9_-]+$.
 DATACENTER = re.compile(r"[a-z0-9_-]+")
 # POSIX environment variable names, any case / the upper-case convention.
@@ -43,6 +50,22 @@ ENV_NAME_UPPER = re.compile(r"[A-Z_][A-Z0-9_]*")
 SIGNAL = re.compile(r"SIG[A-Z0-9]+")
 # A Vault mount path: segments without globs, templates or edge slashes.
 MOUNT_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
+# A systemd unit name as a unit file names another (`After=vault.service`), or
+# one of its parts (the instance in `vault-agent@myapp.service`): systemd's
+# unit name characters, ASCII letters, digits, ':', '-', '_', '.', and '@'
+# before an instance (src/basic/unit-name.c VALID_CHARS_WITH_AT; its backslash, the
+# escape of unit names made from paths, is left out). Inside a template unit
+# (`vault-agent@.service`) its own instance is a specifier, `%i`, which systemd
+# expands in the unit's lines: SYSTEMD_UNIT_IN_TEMPLATE takes `%` and a letter too.
+_UNIT_CHARS = r"[A-Za-z0-9:_.@-]"
+SYSTEMD_UNIT = re.compile(rf"{_UNIT_CHARS}+")
+SYSTEMD_UNIT_IN_TEMPLATE = re.compile(rf"(?:{_UNIT_CHARS}|%[A-Za-z])+")
+
+
+def field_name(what: str) -> str | None:
+    """The field a message's `what` names, as `FieldError.path`: "Job.datacenters
+    entry" is the field Job.datacenters; "" names none."""
+    return what.removesuffix(" entry") or None
 
 
 @overload
@@ -61,14 +84,15 @@ def text(value: Any, what: str, *, optional: bool = False) -> str | None:
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value or any(c in value for c in "\n\r\0"):
-        raise ValueError(f"{what} must be a non-empty single-line string, got {value!r}")
+        raise FieldError(f"{what} must be a non-empty single-line string, got {value!r}",
+                         path=field_name(what))
     return value
 
 
 def matches(value: Any, pattern: re.Pattern[str], what: str, expected: str) -> str:
     """A string wholly matching `pattern`; the message is "<what> <value> <expected>"."""
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise ValueError(f"{what} {value!r} {expected}")
+        raise FieldError(f"{what} {value!r} {expected}", path=field_name(what))
     return value
 
 
@@ -95,24 +119,25 @@ def abs_path(value: Any, what: str, *, spaces: bool = True) -> str:
     path = text(value, what)
     if not posixpath.isabs(path) or (not spaces and re.search(r"\s", path)):
         detail = "an absolute path" if spaces else "an absolute path without spaces"
-        raise ValueError(f"{what} must be {detail}, got {value!r}")
+        raise FieldError(f"{what} must be {detail}, got {value!r}", path=field_name(what))
     return path
 
 
 def duration(value: Any, what: str, *, optional: bool = False) -> int | None:
     """A Go-style duration ("10s", "1h30m", or int seconds); returns seconds."""
-    if value is None and optional:
+    if optional and value is None:  # a None that is not optional: `seconds` says why
         return None
     try:
         return seconds(value)
     except ValueError as err:
-        raise ValueError(f"{what}: {err}") from None
+        raise FieldError(f"{what}: {err}", path=field_name(what)) from None
 
 
 def port(value: Any, what: str) -> int:
     """A TCP/UDP port number 1-65535 (an int, not a bool)."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise ValueError(f"{what} must be a port number 1-65535, got {value!r}")
+        raise FieldError(f"{what} must be a port number 1-65535, got {value!r}",
+                         path=field_name(what))
     return value
 
 
@@ -122,7 +147,7 @@ def flag(value: Any, what: str, *, optional: bool = False) -> bool | None:
         return None
     if not isinstance(value, bool):
         allowed = "true, false or None" if optional else "true or false"
-        raise ValueError(f"{what} must be {allowed}, got {value!r}")
+        raise FieldError(f"{what} must be {allowed}, got {value!r}", path=field_name(what))
     return value
 
 
@@ -131,7 +156,15 @@ def together(owner: str, **fields: Any) -> None:
     if len({v is None for v in fields.values()}) > 1:
         names = list(fields)
         joined = ", ".join(names[:-1]) + " and " + names[-1]
-        raise ValueError(f"{owner}.{joined} must be set together")
+        missing = next(n for n, v in fields.items() if v is None)
+        raise FieldError(f"{owner}.{joined} must be set together", path=f"{owner}.{missing}")
+
+
+def unit_name(value: Any, what: str, *, in_template: bool = False) -> str:
+    """A systemd unit name or part of one (`SYSTEMD_UNIT`); `in_template=True`
+    also takes specifiers such as `%i`, for a line of a template unit."""
+    pattern = SYSTEMD_UNIT_IN_TEMPLATE if in_template else SYSTEMD_UNIT
+    return matches(text(value, what), pattern, what, "is not a unit name")
 
 
 def mount_path(value: Any, what: str) -> str:
@@ -172,10 +205,11 @@ def file_path(value: Any, what: str, *, absolute: bool = False) -> str:
     (they would change meaning inside the `file("...")` and HCL strings it lands in)."""
     path = text(value, what)
     if _CONTROL.search(path) or any(c in path for c in '"\\'):
-        raise ValueError(f"{what} {shown(value)} may not hold quotes, backslashes or "
-                         "control characters")
+        raise FieldError(f"{what} {shown(value)} may not hold quotes, backslashes or "
+                         "control characters", path=field_name(what))
     if absolute and not posixpath.isabs(path):
-        raise ValueError(f"{what} must be an absolute path, got {shown(value)}")
+        raise FieldError(f"{what} must be an absolute path, got {shown(value)}",
+                         path=field_name(what))
     return path
 
 
@@ -184,8 +218,8 @@ def cidr(value: Any, what: str) -> str:
     try:
         ipaddress.ip_network(value, strict=False)
     except (TypeError, ValueError):
-        raise ValueError(f"{what} {shown(value)} is not an IP address or CIDR block "
-                         "like 10.0.0.0/16") from None
+        raise FieldError(f"{what} {shown(value)} is not an IP address or CIDR block "
+                         "like 10.0.0.0/16", path=field_name(what)) from None
     return str(value)  # a str from the config model (ip_network would take an int too)
 
 
@@ -203,16 +237,17 @@ def certificates(value: Any, what: str) -> str:
     """
     who = f"{what} " if what else ""
     if not isinstance(value, str):
-        raise ValueError(f"{who}must be PEM text, got {shown(value)}")
+        raise FieldError(f"{who}must be PEM text, got {shown(value)}", path=field_name(what))
     blocks = _PEM_CERTIFICATE.findall(value)
     rest = _PEM_CERTIFICATE.sub("", value)
     if not blocks:
-        raise ValueError(f"{who}is not a PEM certificate (no well-formed -----BEGIN "
-                         "CERTIFICATE----- ... -----END CERTIFICATE----- block)")
+        raise FieldError(f"{who}is not a PEM certificate (no well-formed -----BEGIN "
+                         "CERTIFICATE----- ... -----END CERTIFICATE----- block)",
+                         path=field_name(what))
     if rest.strip():
         extra = "a private key" if "PRIVATE KEY" in rest else "text outside them"
-        raise ValueError(f"{who}holds {extra}; give only PEM CERTIFICATE blocks "
-                         "(the CA certificates)")
+        raise FieldError(f"{who}holds {extra}; give only PEM CERTIFICATE blocks "
+                         "(the CA certificates)", path=field_name(what))
     return value
 
 
@@ -257,7 +292,7 @@ def no_credentials(value: str) -> None:
     could echo) it: it would land in JSON, rendered files and, in the legacy flow,
     on a command line anyone can read with `ps`. Tokens come from the environment."""
     if "@" in value.split("://", 1)[-1].split("/", 1)[0]:
-        raise ValueError("an address may not hold credentials (user:password@); "
+        raise FieldError("an address may not hold credentials (user:password@); "
                          "each tool reads its token from its own environment")
 
 
@@ -269,11 +304,11 @@ def server_address(value: str) -> str:
         parts = urlsplit(value)
         port = parts.port
     except ValueError as err:
-        raise ValueError(f"{shown(value)} is not an address: {err}") from None
+        raise FieldError(f"{shown(value)} is not an address: {err}") from None
     if (parts.scheme not in ("http", "https") or not parts.hostname or not is_host(parts.hostname)
             or parts.path not in ("", "/") or parts.query or parts.fragment
             or "?" in value or "#" in value or port == 0):
-        raise ValueError(f"{shown(value)} is not an address like https://vault.example.com:8200")
+        raise FieldError(f"{shown(value)} is not an address like https://vault.example.com:8200")
     return value.rstrip("/")
 
 
@@ -296,5 +331,5 @@ def agent_address(value: str) -> str:
     """An agent address (`is_agent_address`), refused without credentials in it."""
     no_credentials(value)
     if not is_agent_address(value):
-        raise ValueError(f"{value!r} is not host:port (like 127.0.0.1:8501) or unix:///path")
+        raise FieldError(f"{value!r} is not host:port (like 127.0.0.1:8501) or unix:///path")
     return value

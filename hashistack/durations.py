@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from hashistack.errors import FieldError
+
 # Go's time unitMap, in nanoseconds.
 GO_UNITS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10**9,
             "m": 60 * 10**9, "h": 3600 * 10**9}
@@ -36,17 +38,17 @@ def seconds(text: str | int) -> int:
     has no "d", so one grammar serves all three products.
     """
     if isinstance(text, bool):
-        raise ValueError(f"{text!r} is not a duration")
+        raise FieldError(f"{text!r} is not a duration")
     if isinstance(text, int):
         if text < 0:
-            raise ValueError(f"{text} is negative; a duration must be >= 0")
+            raise FieldError(f"{text} is negative; a duration must be >= 0")
         if text > MAX_SECONDS:
-            raise ValueError(f"{text} seconds is out of range; a duration is at most "
+            raise FieldError(f"{text} seconds is out of range; a duration is at most "
                              f"{MAX_SECONDS} seconds (2562047h, Go's time.Duration)")
         return text
     match = _DURATION.match(text.strip()) if isinstance(text, str) else None
     if not text or match is None or not any(match.groups()):
-        raise ValueError(f'{text!r} is not a duration; write it like "72h", "30m" or "1h30m"')
+        raise FieldError(f'{text!r} is not a duration; write it like "72h", "30m" or "1h30m"')
     if any(g and len(g.lstrip("0")) > 19 for g in match.groups()):
         total = MAX_SECONDS + 1  # also spares int() its 4300-digit limit
     else:
@@ -54,7 +56,7 @@ def seconds(text: str | int) -> int:
         total = h * 3600 + m * 60 + s
     if total > MAX_SECONDS:
         shown = text if len(text) <= 40 else text[:40] + "..."
-        raise ValueError(f"{shown!r} is out of range; a duration is at most 2562047h "
+        raise FieldError(f"{shown!r} is out of range; a duration is at most 2562047h "
                          "(Go's time.Duration)")
     return total
 
@@ -83,21 +85,21 @@ def int64(text: str) -> int | None:
 def duration_seconds(value: Any) -> float:
     """Seconds in a Vault duration, as go-secure-stdlib parseutil.ParseDurationSecond
     reads it: "" is 0, an integer is seconds, "<int>d" is days, otherwise Go's
-    time.ParseDuration ("300ms", "1h30m", "-5m"). Raises ValueError, also for a
+    time.ParseDuration ("300ms", "1h30m", "-5m"). Raises FieldError, also for a
     duration beyond time.Duration's int64 nanoseconds (Go's ParseDuration
     refuses it; the integer forms would silently wrap around in Vault)."""
     if isinstance(value, bool) or value is None:
         if value is None:
             return 0.0
-        raise ValueError(f"{value!r} is not a duration")
+        raise FieldError(f"{value!r} is not a duration")
     if isinstance(value, float) and value != value:
-        raise ValueError("NaN is not a duration")
+        raise FieldError("NaN is not a duration")
     if isinstance(value, (int, float)):
         if abs(value) > MAX_SECONDS:
-            raise ValueError(f"{value!r} seconds is out of range for a duration")
+            raise FieldError(f"{value!r} seconds is out of range for a duration")
         return float(int(value))
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a duration")
+        raise FieldError(f"{value!r} is not a duration")
     if value == "":
         return 0.0
     if _GO_INT.fullmatch(value):
@@ -105,7 +107,7 @@ def duration_seconds(value: Any) -> float:
         return _in_range(value, _go_int(value) if len(value) < 25 else None, 10**9)
     if value.endswith("d"):
         if not _GO_INT.fullmatch(value[:-1]):
-            raise ValueError(f"{_clip(value)} is not a duration")
+            raise FieldError(f"{_clip(value)} is not a duration")
         return _in_range(value, _go_int(value[:-1]) if len(value) < 25 else None, 86400 * 10**9)
     return go_duration(value) / 1e9
 
@@ -119,8 +121,8 @@ def _go_int(text: str) -> int | None:
     return n if -(1 << 63) <= n <= MAX_NANOSECONDS else None
 
 
-def _out_of_range(text: str) -> ValueError:
-    return ValueError(f"{_clip(text)} is out of range for a duration (at most 2562047h)")
+def _out_of_range(text: str) -> FieldError:
+    return FieldError(f"{_clip(text)} is out of range for a duration (at most 2562047h)")
 
 
 def _in_range(text: str, n: int | None, unit: int) -> float:
@@ -131,8 +133,8 @@ def _in_range(text: str, n: int | None, unit: int) -> float:
 
 def go_duration(text: str) -> int:
     """Nanoseconds, by Go's time.ParseDuration (overflow checks included);
-    raises ValueError with Go's reason."""
-    bad = ValueError(f"{_clip(text)} is not a duration")
+    raises FieldError with Go's reason."""
+    bad = FieldError(f"{_clip(text)} is not a duration")
     s, neg = text, False
     if s[:1] in "+-":
         neg, s = s[0] == "-", s[1:]
@@ -153,7 +155,7 @@ def go_duration(text: str) -> int:
             i += 1
         unit = GO_UNITS.get(s[:i])
         if unit is None:
-            raise ValueError(f"{_clip(text)} is not a duration: "
+            raise FieldError(f"{_clip(text)} is not a duration: "
                              f"{'unknown unit ' + repr(s[:i]) if i else 'missing unit'}")
         s = s[i:]
         whole = whole.lstrip("0")

@@ -11,16 +11,16 @@ Pure: no cdktf, jsii or Node.
 
 from __future__ import annotations
 
-__all__ = ["HashistackError"]
+__all__ = ["FieldError", "HashistackError"]
 
 
 class HashistackError(ValueError):
     """Bad input to hashistack: one message naming the field, file or construct
     path, and that path in `path` (None where there is none to name).
 
-    Every error type of the library subclasses it: `ConstructError`,
-    `PolicyError`, `HclSyntaxError`, `CheckInputError`, `ReviewInputError`,
-    and `stacks.config.ConfigError`.
+    Every error type of the library subclasses it: `FieldError`,
+    `ConstructError`, `PolicyError`, `HclSyntaxError`, `CheckInputError`,
+    `ReviewInputError`, `PlanError` and `stacks.config.ConfigError`.
     """
 
     path: str | None
@@ -28,3 +28,14 @@ class HashistackError(ValueError):
     def __init__(self, message: str, *, path: object = None) -> None:
         super().__init__(message)
         self.path = None if path is None else str(path)
+
+
+class FieldError(HashistackError):
+    """An invalid value of one named field, from the pure models and validators
+    (`_validate`, `durations`, the jobspec, agent and Vault Agent configs, the
+    bootstrap script, the presets, the HCL writer).
+
+    `path` is the field as the message names it ("Task.name", "period",
+    "vault_addr", "AgentVaultBlock.address"); None where the raise site does
+    not know which field it checks (`durations.seconds("bogus")`).
+    """

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hashistack.errors import FieldError
+
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\Z")
 _INDENT = "  "
 
@@ -34,7 +36,7 @@ class Block:
 
     def __post_init__(self) -> None:
         if not _IDENT.match(self.type):
-            raise ValueError(f"HCL block type {self.type!r} is not an identifier")
+            raise FieldError(f"HCL block type {self.type!r} is not an identifier", path="type")
         object.__setattr__(self, "labels", tuple(self.labels))
         object.__setattr__(self, "blocks", tuple(self.blocks))
 
@@ -97,7 +99,7 @@ def _attr_lines(attrs: Mapping[str, Any], depth: int, templates: bool) -> list[s
     lines = []
     for key, value in present.items():
         if not _IDENT.match(key):
-            raise ValueError(f"HCL attribute name {key!r} is not an identifier")
+            raise FieldError(f"HCL attribute name {key!r} is not an identifier", path=key)
         lines.append(f"{pad}{key.ljust(width)} = {_value(value, depth, templates)}\n")
     return lines
 
@@ -109,7 +111,7 @@ def _value(value: Any, depth: int, templates: bool, inline: bool = False) -> str
         return int.__repr__(value)  # what json.dumps writes for an int
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(f"HCL has no number {value!r}")
+            raise FieldError(f"HCL has no number {value!r}")
         return json.dumps(value)
     if isinstance(value, str):
         if templates and _TEMPLATE.search(value):
