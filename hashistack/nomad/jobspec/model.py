@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from hashistack import _validate as valid
+from hashistack.errors import FieldError
 from hashistack.hcl import Block, block, render
 from hashistack.nomad.jobspec.fields import _PORT_NUMBER, JOB_TYPES, _unique
 from hashistack.nomad.jobspec.service import Network, Service
@@ -29,7 +30,8 @@ class Group:
     def __post_init__(self) -> None:
         valid.name(self.name, "Group.name")
         if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 0:
-            raise ValueError(f"Group.count must be an integer >= 0, got {self.count!r}")
+            raise FieldError(f"Group.count must be an integer >= 0, got {self.count!r}",
+                             path="Group.count")
         self.tasks = list(self.tasks)
         self.services = list(self.services)
         self.validate()
@@ -38,29 +40,32 @@ class Group:
         """Group-wide rules Nomad enforces: unique task names, Connect only on a bridge
         network, service ports that name a port label, `expose` checks only on a
         Connect service."""
-        _unique([t.name for t in self.tasks], f"Group {self.name!r} task name")
+        _unique([t.name for t in self.tasks], f"Group {self.name!r} task name", field="Group.tasks")
         uses_connect = any(s.connect is not None for s in self.services)
         # Nomad refuses Connect sidecars outside bridge networking
         # ("Consul Connect sidecar requires bridge network").
         if uses_connect and (self.network is None or self.network.mode != "bridge"):
-            raise ValueError(
-                f"Group {self.name!r}: a service with connect needs network mode 'bridge'"
+            raise FieldError(
+                f"Group {self.name!r}: a service with connect needs network mode 'bridge'",
+                path="Group.network",
             )
         labels = set(self.network.ports) if self.network is not None else set()
         for s in self.services:
             if isinstance(s.port, str) and s.port not in labels and not _PORT_NUMBER.fullmatch(
                 s.port
             ):
-                raise ValueError(
+                raise FieldError(
                     f"Group {self.name!r}: service {s.name!r} port {s.port!r} is not a "
-                    "network port label of the group"
+                    "network port label of the group",
+                    path="Service.port",
                 )
             # check.mdx `expose`: "Only compatible with Connect-enabled
             # task-group services using the default Connect proxy".
             if s.connect is None and any(c.expose for c in s.checks):
-                raise ValueError(
+                raise FieldError(
                     f"Group {self.name!r}: service {s.name!r} has a check with expose = true "
-                    "but no connect block (expose needs a Connect sidecar)"
+                    "but no connect block (expose needs a Connect sidecar)",
+                    path="Check.expose",
                 )
 
     def block(self) -> Block:
@@ -101,9 +106,11 @@ class Job:
     def __post_init__(self) -> None:
         valid.name(self.name, "Job.name")
         if self.type not in JOB_TYPES:
-            raise ValueError(f"Job.type must be one of {JOB_TYPES}, got {self.type!r}")
+            raise FieldError(f"Job.type must be one of {JOB_TYPES}, got {self.type!r}",
+                             path="Job.type")
         if isinstance(self.datacenters, str) or not self.datacenters:
-            raise ValueError("Job.datacenters must be a non-empty list of names")
+            raise FieldError("Job.datacenters must be a non-empty list of names",
+                             path="Job.datacenters")
         self.datacenters = list(self.datacenters)
         for dc in self.datacenters:
             valid.text(dc, "Job.datacenters entry")
@@ -111,24 +118,27 @@ class Job:
         if self.region is not None:
             valid.text(self.region, "Job.region")
         self.groups = list(self.groups)
-        _unique([g.name for g in self.groups], f"Job {self.name!r} group name")
+        _unique([g.name for g in self.groups], f"Job {self.name!r} group name", field="Job.groups")
 
     def validate(self) -> None:
         """Whole-job rules; `to_hcl` runs this because groups and tasks are mutable."""
         if not self.groups:
-            raise ValueError(f"Job {self.name!r}: Job.groups must hold at least one group")
-        _unique([g.name for g in self.groups], f"Job {self.name!r} group name")
+            raise FieldError(f"Job {self.name!r}: Job.groups must hold at least one group",
+                             path="Job.groups")
+        _unique([g.name for g in self.groups], f"Job {self.name!r} group name", field="Job.groups")
         for g in self.groups:
             g.validate()
             for t in g.tasks:
-                _unique([x.destination for x in t.templates], f"Task {t.name!r} destination")
+                _unique([x.destination for x in t.templates], f"Task {t.name!r} destination",
+                        field="Task.templates")
         for read in self.secret_reads():
             # A template can only read Vault with a token, and the client only
             # fetches one for tasks covered by a vault block.
             if self.effective_vault(read.group, read.task) is None:
-                raise ValueError(
+                raise FieldError(
                     f"Job {self.name!r}: task {read.group}/{read.task} reads {read.path!r} "
-                    "but no vault block covers it (task, group or job)"
+                    "but no vault block covers it (task, group or job)",
+                    path="Job.vault",
                 )
 
     def effective_vault(self, group: str, task: str) -> VaultBlock | None:

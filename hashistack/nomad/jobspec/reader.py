@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hashistack.errors import FieldError
 from hashistack.hcl_read import read as read_hcl
 from hashistack.nomad.jobspec.model import SecretRead
 from hashistack.nomad.jobspec.task import VaultBlock
@@ -28,7 +29,7 @@ def _bodies(value: Any) -> list[dict[str, Any]]:
 def _load_job(text: str) -> dict[str, Any]:
     jobs = _labeled(read_hcl(text).get("job", []))
     if len(jobs) != 1:
-        raise ValueError(f"jobspec must hold exactly one job block, found {len(jobs)}")
+        raise FieldError(f"jobspec must hold exactly one job block, found {len(jobs)}", path="job")
     return jobs[0][1]
 
 

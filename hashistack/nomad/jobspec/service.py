@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hashistack import _validate as valid
+from hashistack.errors import FieldError
 from hashistack.hcl import Block, block
-from hashistack.nomad.jobspec.fields import _PORT_LABEL, _PORT_NUMBER, _SERVICE, _unique
+from hashistack.nomad.jobspec.fields import _PORT_LABEL, _PORT_NUMBER, _unique
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,8 @@ class Network:
 
     def __post_init__(self) -> None:
         if self.mode not in ("bridge", "host"):
-            raise ValueError(f"Network.mode must be 'bridge' or 'host', got {self.mode!r}")
+            raise FieldError(f"Network.mode must be 'bridge' or 'host', got {self.mode!r}",
+                             path="Network.mode")
         for label, to in self.ports.items():
             valid.matches(label, _PORT_LABEL, "Network.ports label", "is not a valid port label")
             if to is not None:
@@ -51,18 +53,21 @@ class Check:
 
     def __post_init__(self) -> None:
         if self.type not in ("http", "tcp", "grpc"):
-            raise ValueError(f"Check.type must be http, tcp or grpc, got {self.type!r}")
+            raise FieldError(f"Check.type must be http, tcp or grpc, got {self.type!r}",
+                             path="Check.type")
         if self.type == "http" and self.path is None:
             object.__setattr__(self, "path", "/health")
         path_ok = isinstance(self.path, str) and self.path.startswith("/")
         if self.type == "http" and not path_ok:
-            raise ValueError(f"Check.path must start with '/' for http checks, got {self.path!r}")
+            raise FieldError(f"Check.path must start with '/' for http checks, got {self.path!r}",
+                             path="Check.path")
         # Nomad exposes only checks whose path starts with '/' (checkIsExposable in
         # nomad/job_endpoint_hook_expose_check.go); a grpc check without one is
         # silently not exposed, and the proxy never answers it.
         if self.expose and self.type == "grpc" and not path_ok:
-            raise ValueError("Check.path must start with '/' for an exposed grpc check "
-                             f"(e.g. '/grpc.health.v1.Health/Check'), got {self.path!r}")
+            raise FieldError("Check.path must start with '/' for an exposed grpc check "
+                             f"(e.g. '/grpc.health.v1.Health/Check'), got {self.path!r}",
+                             path="Check.path")
         valid.duration(self.interval, "Check.interval")
         valid.duration(self.timeout, "Check.timeout")
         if self.name is not None:
@@ -70,8 +75,9 @@ class Check:
         valid.flag(self.expose, "Check.expose", optional=True)
         # check.mdx: expose paths are generated for HTTP and gRPC checks only.
         if self.expose and self.type not in ("http", "grpc"):
-            raise ValueError(
-                f"Check.expose is only for http and grpc checks, not {self.type!r}"
+            raise FieldError(
+                f"Check.expose is only for http and grpc checks, not {self.type!r}",
+                path="Check.expose",
             )
 
     def block(self) -> Block:
@@ -97,8 +103,8 @@ class Upstream:
     local_bind_port: int
 
     def __post_init__(self) -> None:
-        valid.matches(self.destination_name, _SERVICE, "Upstream.destination_name",
-                      "is not a service name (an RFC 1123 label)")
+        valid.matches(self.destination_name, valid.SERVICE_NAME_ANY_CASE,
+                      "Upstream.destination_name", "is not a service name (an RFC 1123 label)")
         valid.port(self.local_bind_port, "Upstream.local_bind_port")
 
     def block(self) -> Block:
@@ -118,7 +124,8 @@ class Connect:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "upstreams", tuple(self.upstreams))
-        _unique([u.local_bind_port for u in self.upstreams], "Connect upstream local_bind_port")
+        _unique([u.local_bind_port for u in self.upstreams], "Connect upstream local_bind_port",
+                field="Connect.upstreams")
 
     def block(self) -> Block:
         """The service's `connect { sidecar_service { proxy { ... } } }` block."""
@@ -139,10 +146,11 @@ class Service:
     connect: Connect | None = None
 
     def __post_init__(self) -> None:
-        valid.matches(self.name, _SERVICE, "Service.name",
+        valid.matches(self.name, valid.SERVICE_NAME_ANY_CASE, "Service.name",
                       "must be an RFC 1123 label (letters, digits, '-')")
         if isinstance(self.port, bool) or not isinstance(self.port, (str, int)) or self.port == "":
-            raise ValueError(f"Service.port must be a port label or number, got {self.port!r}")
+            raise FieldError(f"Service.port must be a port label or number, got {self.port!r}",
+                             path="Service.port")
         # A number (int or "8080") is a port inside the network namespace, as
         # a Connect service with no host port label uses (expose.mdx example).
         if isinstance(self.port, int) or _PORT_NUMBER.fullmatch(self.port):
@@ -150,10 +158,11 @@ class Service:
         else:
             valid.matches(self.port, _PORT_LABEL, "Service.port", "is not a port label or number")
         if self.provider not in ("consul", "nomad"):
-            raise ValueError(f"Service.provider must be 'consul' or 'nomad', got {self.provider!r}")
+            raise FieldError(f"Service.provider must be 'consul' or 'nomad', got {self.provider!r}",
+                             path="Service.provider")
         # Service mesh is a Consul feature; Nomad's native provider has no Connect.
         if self.connect is not None and self.provider != "consul":
-            raise ValueError("Service.connect requires provider = 'consul'")
+            raise FieldError("Service.connect requires provider = 'consul'", path="Service.connect")
         object.__setattr__(self, "tags", tuple(self.tags))
         object.__setattr__(self, "checks", tuple(self.checks))
         for tag in self.tags:

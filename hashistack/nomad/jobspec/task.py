@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hashistack import _validate as valid
+from hashistack.errors import FieldError
 from hashistack.hcl import Block, block
 from hashistack.nomad.jobspec.fields import _change, _unique
 from hashistack.nomad.jobspec.templates import secret_env_template
@@ -32,17 +33,20 @@ class VaultBlock:
 
     def __post_init__(self) -> None:
         if self.role is not None and self.policies is not None:
-            raise ValueError(
-                "VaultBlock: set role (workload identity) or policies (legacy token), not both"
+            raise FieldError(
+                "VaultBlock: set role (workload identity) or policies (legacy token), not both",
+                path="VaultBlock.role",
             )
         if self.role is not None:
             valid.text(self.role, "VaultBlock.role")
         if self.policies is not None:
             if isinstance(self.policies, str):
-                raise ValueError("VaultBlock.policies must be a list of names, not a string")
+                raise FieldError("VaultBlock.policies must be a list of names, not a string",
+                                 path="VaultBlock.policies")
             object.__setattr__(self, "policies", tuple(self.policies))
             if not self.policies:
-                raise ValueError("VaultBlock.policies must not be empty; leave it None instead")
+                raise FieldError("VaultBlock.policies must not be empty; leave it None instead",
+                                 path="VaultBlock.policies")
             for p in self.policies:
                 valid.text(p, "VaultBlock.policies entry")
         _change(self.change_mode, self.change_signal, "VaultBlock")
@@ -76,7 +80,7 @@ class Template:
     def __post_init__(self) -> None:
         valid.text(self.destination, "Template.destination")
         if not isinstance(self.data, str) or not self.data.strip():
-            raise ValueError("Template.data must be non-empty template text")
+            raise FieldError("Template.data must be non-empty template text", path="Template.data")
         _change(self.change_mode, self.change_signal, "Template")
 
     def block(self) -> Block:
@@ -103,9 +107,11 @@ class Resources:
         # Nomad's Resources.MeetsMinResources: "minimum CPU value is 1",
         # "minimum MemoryMB value is 10".
         if isinstance(self.cpu, bool) or not isinstance(self.cpu, int) or self.cpu < 1:
-            raise ValueError(f"Resources.cpu must be an integer >= 1 (MHz), got {self.cpu!r}")
+            raise FieldError(f"Resources.cpu must be an integer >= 1 (MHz), got {self.cpu!r}",
+                             path="Resources.cpu")
         if isinstance(self.memory, bool) or not isinstance(self.memory, int) or self.memory < 10:
-            raise ValueError(f"Resources.memory must be an integer >= 10 (MB), got {self.memory!r}")
+            raise FieldError(f"Resources.memory must be an integer >= 10 (MB), got {self.memory!r}",
+                             path="Resources.memory")
 
     def block(self) -> Block:
         """The task's `resources` block."""
@@ -131,9 +137,11 @@ class Task:
         for key, value in self.env.items():
             valid.env_name(key, "Task.env name")
             if not isinstance(value, str):
-                raise ValueError(f"Task.env[{key!r}] must be a string, got {value!r}")
+                raise FieldError(f"Task.env[{key!r}] must be a string, got {value!r}",
+                                 path="Task.env")
         self.templates = list(self.templates)
-        _unique([t.destination for t in self.templates], f"Task {self.name!r} template destination")
+        _unique([t.destination for t in self.templates], f"Task {self.name!r} template destination",
+                field="Task.templates")
 
     def use_secret(
         self, path: str, env: Mapping[str, str], destination: str | None = None
@@ -152,6 +160,7 @@ class Task:
         _unique(
             [t.destination for t in self.templates] + [destination],
             f"Task {self.name!r} template destination",
+            field="Task.templates",
         )
         self.templates.append(template)
         return template

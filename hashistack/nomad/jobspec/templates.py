@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 
 from hashistack import _validate as valid
+from hashistack.errors import FieldError
 
 _GO_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # consul-template: `secret "path"`, `with secret "path"`, `secret "path" "k=v"`,
@@ -19,12 +20,14 @@ _SECRET = re.compile(r'(?<![\w.$])secret\s+(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`)')
 def _kv2_path(path: str) -> None:
     # KV v2: "Writing and reading versions are prefixed with the data/ path".
     if not isinstance(path, str) or re.search(r'[\s"`\\]', path) or path.startswith("/"):
-        raise ValueError(f"use_secret: path {path!r} must be a Vault API path like secret/data/app")
+        raise FieldError(f"use_secret: path {path!r} must be a Vault API path like secret/data/app",
+                         path="path")
     segments = path.split("/")
     if "data" not in segments[1:-1] or "" in segments:
-        raise ValueError(
+        raise FieldError(
             f"use_secret: path {path!r} is not a KV v2 read path; KV v2 reads go through "
-            "<mount>/data/<name>, e.g. secret/data/myapp"
+            "<mount>/data/<name>, e.g. secret/data/myapp",
+            path="path",
         )
 
 
@@ -36,7 +39,8 @@ def secret_env_template(path: str, env: Mapping[str, str]) -> str:
     """
     _kv2_path(path)
     if not env:
-        raise ValueError("use_secret: env must map at least one ENV_VAR to a secret key")
+        raise FieldError("use_secret: env must map at least one ENV_VAR to a secret key",
+                         path="env")
     lines = [f'{{{{ with secret "{path}" }}}}']
     for var, key in env.items():
         valid.env_name(var, "use_secret: env name", upper=True)
@@ -53,7 +57,7 @@ def secret_field_template(path: str, key: str) -> str:
 
 def _data_ref(key: str) -> str:
     if not isinstance(key, str) or not key or re.search(r'["\\\n`]|\}\}', key):
-        raise ValueError(f"use_secret: secret key {key!r} is not usable in a template")
+        raise FieldError(f"use_secret: secret key {key!r} is not usable in a template", path="env")
     if _GO_FIELD.fullmatch(key):
         return f"{{{{ .Data.data.{key} }}}}"
     # Go templates cannot reach "my-key" as a field; `index` can.
