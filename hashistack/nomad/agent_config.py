@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hashistack import _validate as valid
+from hashistack.errors import FieldError
 from hashistack.hcl import Block, block, render
 
 ROLES = ("server", "client")
@@ -21,7 +22,7 @@ WORKFLOWS = ("workload-identity", "token")
 
 def _role(role: str) -> None:
     if role not in ROLES:
-        raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+        raise FieldError(f"role must be one of {ROLES}, got {role!r}", path="role")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class WorkloadIdentity:
 
     def __post_init__(self) -> None:
         if isinstance(self.aud, str) or not self.aud:
-            raise ValueError("WorkloadIdentity.aud must be a non-empty list of audiences")
+            raise FieldError("WorkloadIdentity.aud must be a non-empty list of audiences",
+                             path="WorkloadIdentity.aud")
         object.__setattr__(self, "aud", tuple(self.aud))
         for a in self.aud:
             valid.text(a, "WorkloadIdentity.aud entry")
@@ -88,24 +90,28 @@ class AgentVaultBlock:
 
     def __post_init__(self) -> None:
         if self.workflow not in WORKFLOWS:
-            raise ValueError(f"AgentVaultBlock.workflow must be one of {WORKFLOWS}")
+            raise FieldError(f"AgentVaultBlock.workflow must be one of {WORKFLOWS}",
+                             path="AgentVaultBlock.workflow")
         # vault.mdx: "must include the protocol, host/ip, and port".
         if not valid.is_url(self.address):
-            raise ValueError(
-                f"AgentVaultBlock.address {self.address!r} must look like https://host:8200"
+            raise FieldError(
+                f"AgentVaultBlock.address {self.address!r} must look like https://host:8200",
+                path="AgentVaultBlock.address",
             )
         for name in ("namespace", "create_from_role", "jwt_auth_backend_path", "ca_file",
                      "ca_path", "cert_file", "key_file", "tls_server_name"):
             valid.text(getattr(self, name), f"AgentVaultBlock.{name}", optional=True)
         if self.key_file is not None and self.cert_file is None:
-            raise ValueError("AgentVaultBlock.key_file requires cert_file (vault.mdx)")
+            raise FieldError("AgentVaultBlock.key_file requires cert_file (vault.mdx)",
+                             path="AgentVaultBlock.key_file")
         valid.duration(self.task_token_ttl, "AgentVaultBlock.task_token_ttl", optional=True)
         if self.workflow == "workload-identity":
             for name in ("task_token_ttl", "allow_unauthenticated"):
                 if getattr(self, name) is not None:
-                    raise ValueError(
+                    raise FieldError(
                         f"AgentVaultBlock.{name} belongs to the token workflow only "
-                        "(removed in Nomad 1.10)"
+                        "(removed in Nomad 1.10)",
+                        path=f"AgentVaultBlock.{name}",
                     )
             if self.jwt_auth_backend_path is None:
                 object.__setattr__(self, "jwt_auth_backend_path", "jwt-nomad")
@@ -114,8 +120,9 @@ class AgentVaultBlock:
         else:
             for name in ("jwt_auth_backend_path", "default_identity"):
                 if getattr(self, name) is not None:
-                    raise ValueError(
-                        f"AgentVaultBlock.{name} belongs to the workload-identity workflow only"
+                    raise FieldError(
+                        f"AgentVaultBlock.{name} belongs to the workload-identity workflow only",
+                        path=f"AgentVaultBlock.{name}",
                     )
             if self.create_from_role is None:
                 object.__setattr__(self, "create_from_role", "nomad-cluster")
@@ -200,12 +207,14 @@ class AgentTls:
         if self.http or self.rpc:
             missing = [n for n in ("ca_file", "cert_file", "key_file") if getattr(self, n) is None]
             if missing:
-                raise ValueError(
+                raise FieldError(
                     f"AgentTls: http/rpc TLS needs ca_file, cert_file and key_file; "
-                    f"missing {', '.join(missing)}"
+                    f"missing {', '.join(missing)}",
+                    path=f"AgentTls.{missing[0]}",
                 )
         if self.verify_https_client and not self.http:
-            raise ValueError("AgentTls.verify_https_client needs http = true (HTTPS only)")
+            raise FieldError("AgentTls.verify_https_client needs http = true (HTTPS only)",
+                             path="AgentTls.verify_https_client")
 
     def block(self) -> Block:
         """The agent's `tls` block."""
@@ -259,14 +268,16 @@ class AgentConsulBlock:
         for name in ("address", "grpc_address"):
             value = getattr(self, name)
             if value is not None and not valid.is_agent_address(value):
-                raise ValueError(f"AgentConsulBlock.{name} {value!r} must be host:port")
+                raise FieldError(f"AgentConsulBlock.{name} {value!r} must be host:port",
+                                 path=f"AgentConsulBlock.{name}")
         for name in ("ca_file", "cert_file", "key_file", "grpc_ca_file"):
             valid.text(getattr(self, name), f"AgentConsulBlock.{name}", optional=True)
         # consul.mdx: cert_file and key_file need each other.
         valid.together("AgentConsulBlock", cert_file=self.cert_file, key_file=self.key_file)
         si = self.service_identity
         if si is not None and (si.env is not None or si.file is not None):
-            raise ValueError("AgentConsulBlock.service_identity: Nomad ignores env and file here")
+            raise FieldError("AgentConsulBlock.service_identity: Nomad ignores env and file here",
+                             path="AgentConsulBlock.service_identity")
 
     def block(self, role: str) -> Block:
         """The agent's `consul` block for `role`: auto-join and gRPC settings on a
@@ -350,23 +361,27 @@ class AgentConfig:
             or not isinstance(self.bootstrap_expect, int)
             or self.bootstrap_expect < 1
         ):
-            raise ValueError(
+            raise FieldError(
                 "AgentConfig.bootstrap_expect must be an integer >= 1, "
-                f"got {self.bootstrap_expect!r}"
+                f"got {self.bootstrap_expect!r}",
+                path="AgentConfig.bootstrap_expect",
             )
         if isinstance(self.servers, str):
-            raise ValueError("AgentConfig.servers must be a list of addresses, not a string")
+            raise FieldError("AgentConfig.servers must be a list of addresses, not a string",
+                             path="AgentConfig.servers")
         object.__setattr__(self, "servers", tuple(self.servers))
         for s in self.servers:
             valid.text(s, "AgentConfig.servers entry")
         if self.role == "server" and self.servers:
-            raise ValueError("AgentConfig.servers is a client setting, not for servers")
+            raise FieldError("AgentConfig.servers is a client setting, not for servers",
+                             path="AgentConfig.servers")
         if self.role == "client" and not self.servers and (
             self.consul is None or not self.consul.client_auto_join
         ):
-            raise ValueError(
+            raise FieldError(
                 "AgentConfig.servers is empty and Consul client_auto_join is off: "
-                "the client could never find a server"
+                "the client could never find a server",
+                path="AgentConfig.servers",
             )
 
     def to_hcl(self) -> str:

@@ -17,8 +17,8 @@ import shlex
 from collections.abc import Sequence
 
 from hashistack import _validate as valid
+from hashistack.errors import FieldError
 
-_UNIT = re.compile(r"[A-Za-z0-9@_.:-]+")
 # A directory directly or further under /run, for systemd's RuntimeDirectory=.
 _RUN_DIR = re.compile(r"/run/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 
@@ -38,7 +38,7 @@ def _run_dir(value: str, what: str) -> str:
     _abs(value, what)
     value = value.rstrip("/")
     if _RUN_DIR.fullmatch(value) and {".", ".."} & set(value.split("/")):
-        raise ValueError(f"{what} must not contain '.' or '..' segments, got {value!r}")
+        raise FieldError(f"{what} must not contain '.' or '..' segments, got {value!r}", path=what)
     return valid.matches(value, _RUN_DIR, what,
                          "must be a directory under /run (systemd RuntimeDirectory=)")
 
@@ -81,7 +81,8 @@ def startup_script(
     """
     # Cert auth only works over TLS (seed 003's note).
     if not valid.is_url(valid.text(vault_addr, "vault_addr"), schemes=("https",)):
-        raise ValueError(f"vault_addr must be https:// (cert auth needs TLS), got {vault_addr!r}")
+        raise FieldError(f"vault_addr must be https:// (cert auth needs TLS), got {vault_addr!r}",
+                         path="vault_addr")
     _abs(client_cert, "client_cert")
     _abs(client_key, "client_key")
     if ca_cert is not None:
@@ -90,14 +91,15 @@ def startup_script(
                   "must be letters, digits, '_', '.', '-'")
     valid.mount_path(valid.text(cert_auth_path, "cert_auth_path"), "cert_auth_path")
     if isinstance(token_policies, str) or not token_policies:
-        raise ValueError("token_policies must be a non-empty list of policy names")
+        raise FieldError("token_policies must be a non-empty list of policy names",
+                         path="token_policies")
     for p in token_policies:
         valid.matches(valid.text(p, "token_policies entry"), valid.SHELL_SAFE_NAME,
                       "token_policies entry",
                       "is not a policy name")
     # Nomad: the role/token "must have a non-zero period".
     if not valid.duration(valid.text(period, "period"), "period"):
-        raise ValueError("period must be greater than zero")
+        raise FieldError("period must be greater than zero", path="period")
     for value, what in ((nomad_binary, "nomad_binary"), (nomad_config_dir, "nomad_config_dir"),
                         (pid_file, "pid_file")):
         _abs(value, what)
@@ -237,11 +239,11 @@ def systemd_unit(
     _abs(data_dir, "data_dir")
     accessor_dir = _run_dir(accessor_dir, "accessor_dir")
     if isinstance(after, str):
-        raise ValueError("after must be a list of unit names, not a string")
+        raise FieldError("after must be a list of unit names, not a string", path="after")
     for unit in after:
-        valid.matches(valid.text(unit, "after entry"), _UNIT, "after entry", "is not a unit name")
+        valid.unit_name(unit, "after entry")
     if role not in ROLES:
-        raise ValueError(f"role must be 'server' or 'client', not {role!r}")
+        raise FieldError(f"role must be 'server' or 'client', not {role!r}", path="role")
     server = role == "server"
     user = ("nomad" if server else "root") if user is None else user
     valid.matches(valid.text(user, "user"), valid.SHELL_SAFE_NAME, "user", "is not a user name")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from hashistack import _validate as valid
+from hashistack.errors import FieldError
 from hashistack.hcl import Block, block, render
 
 _PERMS = re.compile(r"0?[0-7]{3}")
@@ -23,7 +24,7 @@ _PERMS = re.compile(r"0?[0-7]{3}")
 def _mount(value: str, what: str) -> None:
     valid.text(value, what)
     if not value.startswith("auth/"):
-        raise ValueError(f"{what} {value!r} must look like auth/<path>")
+        raise FieldError(f"{what} {value!r} must look like auth/<path>", path=what)
     valid.mount_path(value, what)
 
 
@@ -90,7 +91,8 @@ class FileSink:
         valid.text(self.path, "FileSink.path")
         mode = self.mode
         if isinstance(mode, bool) or not isinstance(mode, int) or not 0 < mode <= 0o777:
-            raise ValueError(f"FileSink.mode must be a permission like 0o640, got {self.mode!r}")
+            raise FieldError(f"FileSink.mode must be a permission like 0o640, got {self.mode!r}",
+                             path="FileSink.mode")
 
     def block(self) -> Block:
         """The `sink "file"` block; `mode` written as a decimal integer."""
@@ -110,7 +112,8 @@ class AutoAuth:
 
     def __post_init__(self) -> None:
         if not isinstance(self.method, (AppRoleMethod, CertMethod)):
-            raise ValueError("AutoAuth.method must be an AppRoleMethod or a CertMethod")
+            raise FieldError("AutoAuth.method must be an AppRoleMethod or a CertMethod",
+                             path="AutoAuth.method")
         object.__setattr__(self, "sinks", tuple(self.sinks))
 
     def block(self) -> Block:
@@ -124,10 +127,11 @@ class AutoAuth:
 
 def _source_or_contents(source: str | None, contents: str | None, where: str) -> None:
     if (source is None) == (contents is None):
-        raise ValueError(f"{where}: set exactly one of source or contents")
+        raise FieldError(f"{where}: set exactly one of source or contents", path=where)
     valid.text(source, f"{where}.source", optional=True)
     if contents is not None and (not isinstance(contents, str) or not contents):
-        raise ValueError(f"{where}.contents must be non-empty template text")
+        raise FieldError(f"{where}.contents must be non-empty template text",
+                         path=f"{where}.contents")
 
 
 @dataclass(frozen=True)
@@ -147,10 +151,12 @@ class AgentTemplate:
         _source_or_contents(self.source, self.contents, "AgentTemplate")
         perms = self.perms
         if perms is not None and not (isinstance(perms, str) and _PERMS.fullmatch(perms)):
-            raise ValueError(f"AgentTemplate.perms must be octal text like '0640', got {perms!r}")
+            raise FieldError(f"AgentTemplate.perms must be octal text like '0640', got {perms!r}",
+                             path="AgentTemplate.perms")
         if self.command is not None:
             if isinstance(self.command, str) or not self.command:
-                raise ValueError("AgentTemplate.command must be a non-empty list of arguments")
+                raise FieldError("AgentTemplate.command must be a non-empty list of arguments",
+                                 path="AgentTemplate.command")
             object.__setattr__(self, "command", tuple(self.command))
 
     def block(self) -> Block:
@@ -202,15 +208,18 @@ class Exec:
 
     def __post_init__(self) -> None:
         if isinstance(self.command, str) or not self.command:
-            raise ValueError("Exec.command must be a non-empty list of arguments")
+            raise FieldError("Exec.command must be a non-empty list of arguments",
+                             path="Exec.command")
         object.__setattr__(self, "command", tuple(self.command))
         for arg in self.command:
             if not isinstance(arg, str):
-                raise ValueError(f"Exec.command entries must be strings, got {arg!r}")
+                raise FieldError(f"Exec.command entries must be strings, got {arg!r}",
+                                 path="Exec.command")
         if not self.command[0]:
-            raise ValueError("Exec.command[0] must name the program to run")
+            raise FieldError("Exec.command[0] must name the program to run", path="Exec.command")
         if self.restart_on_secret_changes not in ("always", "never"):
-            raise ValueError("Exec.restart_on_secret_changes must be 'always' or 'never'")
+            raise FieldError("Exec.restart_on_secret_changes must be 'always' or 'never'",
+                             path="Exec.restart_on_secret_changes")
         valid.signal(self.restart_stop_signal, "Exec.restart_stop_signal")
 
     def block(self) -> Block:
@@ -253,32 +262,39 @@ class VaultAgentConfig:
 
     def __post_init__(self) -> None:
         if not valid.is_url(self.vault_address):
-            raise ValueError(
+            raise FieldError(
                 f"VaultAgentConfig.vault_address {self.vault_address!r} must look like "
-                "https://host:8200"
+                "https://host:8200",
+                path="VaultAgentConfig.vault_address",
             )
         object.__setattr__(self, "templates", tuple(self.templates))
         object.__setattr__(self, "env_templates", tuple(self.env_templates))
         # Vault's validateEnvTemplateConfig (command/agent/config/config.go).
         if self.exec is not None or self.env_templates:
             if self.exec is None:
-                raise ValueError("VaultAgentConfig.env_templates need a top-level exec")
+                raise FieldError("VaultAgentConfig.env_templates need a top-level exec",
+                                 path="VaultAgentConfig.exec")
             if not self.env_templates:
-                raise ValueError("VaultAgentConfig.exec needs at least one env_template")
+                raise FieldError("VaultAgentConfig.exec needs at least one env_template",
+                                 path="VaultAgentConfig.env_templates")
             if self.templates:
-                raise ValueError(
+                raise FieldError(
                     "VaultAgentConfig.templates cannot be combined with exec/env_templates "
-                    "(process-supervisor mode takes env_template only)"
+                    "(process-supervisor mode takes env_template only)",
+                    path="VaultAgentConfig.templates",
                 )
         names = [e.name for e in self.env_templates]
         if len(names) != len(set(names)):
-            raise ValueError(f"VaultAgentConfig.env_templates has duplicate names: {names}")
+            raise FieldError(f"VaultAgentConfig.env_templates has duplicate names: {names}",
+                             path="VaultAgentConfig.env_templates")
         dests = [t.destination for t in self.templates]
         if len(dests) != len(set(dests)):
-            raise ValueError(f"VaultAgentConfig.templates has duplicate destinations: {dests}")
+            raise FieldError(f"VaultAgentConfig.templates has duplicate destinations: {dests}",
+                             path="VaultAgentConfig.templates")
         # Vault: "auto_auth requires at least one sink or at least one template".
         if not self.auto_auth.sinks and not self.templates and not self.env_templates:
-            raise ValueError("VaultAgentConfig.auto_auth needs a sink when there are no templates")
+            raise FieldError("VaultAgentConfig.auto_auth needs a sink when there are no templates",
+                             path="VaultAgentConfig.auto_auth")
 
     def to_hcl(self) -> str:
         """The agent configuration as HCL text."""
@@ -299,9 +315,6 @@ class VaultAgentConfig:
         return render(*blocks)
 
 
-_UNIT_NAME = re.compile(r"[A-Za-z0-9_.%-]+")  # `%i`: a template unit's instance
-
-
 def systemd_unit(*, name: str, config_path: str, vault_binary: str = "/usr/bin/vault",
                  user: str = "vault-agent", runtime_directory: str | None = None,
                  read_write_paths: Sequence[str] = (), description: str | None = None) -> str:
@@ -316,17 +329,20 @@ def systemd_unit(*, name: str, config_path: str, vault_binary: str = "/usr/bin/v
     `Restart=on-failure` brings the agent back, SIGHUP reloads it (Vault Agent
     docs: agent-and-proxy/agent).
     """
-    valid.matches(valid.text(name, "name"), _UNIT_NAME, "name", "is not a unit name")
+    # `name` is the instance of vault-agent@<name>.service, or `%i` in the template unit.
+    valid.unit_name(name, "name", in_template=True)
     runtime = runtime_directory or f"vault-agent/{name}"
     valid.matches(runtime, re.compile(r"[A-Za-z0-9_.%-]+(?:/[A-Za-z0-9_.%-]+)*"),
                   "runtime_directory", "is not a relative directory under /run")
-    valid.matches(valid.text(user, "user"), _UNIT_NAME, "user", "is not a user name")
+    valid.matches(valid.text(user, "user"), valid.SHELL_SAFE_NAME, "user", "is not a user name")
     if isinstance(read_write_paths, str):
-        raise ValueError("read_write_paths must be a list of directories, not a string")
+        raise FieldError("read_write_paths must be a list of directories, not a string",
+                         path="read_write_paths")
     checked = [(config_path, "config_path"), (vault_binary, "vault_binary")]
     for value, what in checked + [(p, "read_write_paths entry") for p in read_write_paths]:
         if not valid.text(value, what).startswith("/") or " " in value:
-            raise ValueError(f"{what} must be an absolute path without spaces, got {value!r}")
+            raise FieldError(f"{what} must be an absolute path without spaces, got {value!r}",
+                             path=valid.field_name(what))
     # '+': as root, past ProtectSystem, so the agent's own user owns where it renders.
     make_dirs = "".join(f"ExecStartPre=+/usr/bin/install -d -o {user} -g {user} -m 0750 {p}\n"
                         for p in read_write_paths)

@@ -6,24 +6,26 @@ import re
 from typing import NamedTuple
 
 from hashistack._validate import MOUNT_PATH, VAULT_NAME
+from hashistack.errors import FieldError
 from hashistack.vault.acl import Acl
 from hashistack.vault.policy import INTERPOLATION, PathRule, PolicyDocument
 
 CRUDL = ("create", "read", "update", "delete", "list")
 
 
-def _name(value: str, what: str) -> str:
+def _name(value: str, what: str, field: str) -> str:
     # A cdktf token ("${TfToken[...]}") is resolved by Terraform later.
     if INTERPOLATION.fullmatch(value) or VAULT_NAME.match(value):
         return value
-    raise ValueError(f"{what} {value!r} is not a plain name; it would change the policy's paths")
+    raise FieldError(f"{what} {value!r} is not a plain name; it would change the policy's paths",
+                     path=field)
 
 
-def _mount(value: str, what: str) -> str:
+def _mount(value: str, what: str, field: str) -> str:
     value = value.strip("/")
     if INTERPOLATION.fullmatch(value) or MOUNT_PATH.fullmatch(value):
         return value
-    raise ValueError(f"{what} {value!r} is not a mount path (no globs or templates)")
+    raise FieldError(f"{what} {value!r} is not a mount path (no globs or templates)", path=field)
 
 
 def nomad_server(role: str = "nomad-cluster", *, allow_unauthenticated: bool = True
@@ -34,7 +36,7 @@ def nomad_server(role: str = "nomad-cluster", *, allow_unauthenticated: bool = T
     with the role name substituted; `auth/token/lookup` is "only required if
     allow_unauthenticated = false", so it is included only then.
     """
-    role = _name(role, "token role")
+    role = _name(role, "token role", "role")
     doc = PolicyDocument(name="nomad-server")
     doc.add(f"auth/token/create/{role}", ["update"])
     doc.add(f"auth/token/roles/{role}", ["read"])
@@ -90,7 +92,7 @@ class KvV2Paths(NamedTuple):
 
 def kv_v2_paths(mount: str, app: str) -> KvV2Paths:
     """KV v2 prefixes `data/`, `metadata/`, `delete/`, `undelete/`, `destroy/`."""
-    mount, app = _mount(mount, "KV mount"), _mount(app, "secret path")
+    mount, app = _mount(mount, "KV mount", "mount"), _mount(app, "secret path", "app")
     return KvV2Paths(*(f"{mount}/{part}/{app}"
                        for part in ("data", "metadata", "delete", "undelete", "destroy")))
 
@@ -111,8 +113,9 @@ def nomad_workloads(accessor: str, *, kv_mount: str = "secret") -> PolicyDocumen
     is the JWT auth mount's accessor, or a Terraform reference to it.
     """
     if not (INTERPOLATION.fullmatch(accessor) or re.fullmatch(r"[\w-]+", accessor)):
-        raise ValueError(f"mount accessor {accessor!r} is neither an accessor nor a reference")
-    kv = _mount(kv_mount, "KV mount")
+        raise FieldError(f"mount accessor {accessor!r} is neither an accessor nor a reference",
+                         path="accessor")
+    kv = _mount(kv_mount, "KV mount", "kv_mount")
     ns = f"{{{{identity.entity.aliases.{accessor}.metadata.nomad_namespace}}}}"
     job = f"{{{{identity.entity.aliases.{accessor}.metadata.nomad_job_id}}}}"
     doc = PolicyDocument(name="nomad-workloads")
@@ -132,8 +135,8 @@ def connect_ca(root_path: str, intermediate_path: str, *, managed_by: str = "vau
     mounts), `"consul"` the "Consul-managed" set. `sign_self_issued` adds the
     documented *temporary* rule for leaving Vault or changing RootPKIPath.
     """
-    root = _mount(root_path, "root PKI path")
-    inter = _mount(intermediate_path, "intermediate PKI path")
+    root = _mount(root_path, "root PKI path", "root_path")
+    inter = _mount(intermediate_path, "intermediate PKI path", "intermediate_path")
     doc = PolicyDocument()
     if managed_by == "vault":
         doc.add(f"sys/mounts/{root}", ["read"])
@@ -145,7 +148,8 @@ def connect_ca(root_path: str, intermediate_path: str, *, managed_by: str = "vau
         doc.add(f"sys/mounts/{inter}", CRUDL)
         doc.add(f"{root}/*", CRUDL)
     else:
-        raise ValueError(f"managed_by must be 'vault' or 'consul', not {managed_by!r}")
+        raise FieldError(f"managed_by must be 'vault' or 'consul', not {managed_by!r}",
+                         path="managed_by")
     doc.add(f"sys/mounts/{inter}/tune", ["update"])
     doc.add(f"{inter}/*", CRUDL)
     doc.add("auth/token/renew-self", ["update"])
