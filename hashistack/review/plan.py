@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hashistack.errors import HashistackError
 from hashistack.review.model import Action, AttributeChange, ResourceChange
 from hashistack.review.resources import SENSITIVE, diff_values, mask_at
 
@@ -38,8 +39,11 @@ ACTIONS: dict[tuple[str, ...], Action] = {
 SKIPPED = {("read",), ("no-op",), ("forget",)}
 
 
-class PlanError(ValueError):
-    """Not a plan `terraform show -json` writes; the message says what is wrong."""
+class PlanError(HashistackError):
+    """Not a plan `terraform show -json` writes; the message says what is wrong.
+
+    `path` is the stack whose plan it is, and the resource address where one
+    entry is wrong (`prod-vault/vault_policy.admin`)."""
 
 
 def _step(step: Any) -> str | int:
@@ -124,9 +128,9 @@ def _forced(path: str, replace: list[list[str | int]]) -> bool:
     return any(steps[:len(r)] == r or r[:len(steps)] == steps for r in replace)
 
 
-def _obj(value: Any, what: str) -> dict:
+def _obj(value: Any, what: str, path: str) -> dict:
     if not isinstance(value, dict):
-        raise PlanError(f"{what} is {type(value).__name__}, not an object")
+        raise PlanError(f"{what} is {type(value).__name__}, not an object", path=path)
     return value
 
 
@@ -134,50 +138,53 @@ def read_plan(stack: str, environment: str, plan: Any) -> list[ResourceChange]:
     """The managed resources the plan creates, updates, replaces or deletes (and
     moves), as records with source="plan", ordered by address. PlanError on input
     that is not `terraform show -json` output of a saved plan."""
-    plan = _obj(plan, "the plan")
+    plan = _obj(plan, "the plan", stack)
     version = plan.get("format_version")
     if not isinstance(version, str):
-        raise PlanError("no format_version: not the output of `terraform show -json <planfile>`")
+        raise PlanError("no format_version: not the output of `terraform show -json <planfile>`",
+                        path=stack)
     if version.split(".")[0] != "1":
-        raise PlanError(f"format_version {version}: only the 1.x JSON format is read")
+        raise PlanError(f"format_version {version}: only the 1.x JSON format is read", path=stack)
     changes = plan.get("resource_changes", [])
     if not isinstance(changes, list):
-        raise PlanError(f"resource_changes is {type(changes).__name__}, not a list")
+        raise PlanError(f"resource_changes is {type(changes).__name__}, not a list", path=stack)
     out = [r for i, entry in enumerate(changes)
            if (r := _record(stack, environment, entry, f"resource_changes[{i}]"))]
     return sorted(out, key=lambda c: (c.address, c.action))
 
 
 def _record(stack: str, environment: str, entry: Any, where: str) -> ResourceChange | None:
-    entry = _obj(entry, where)
+    entry = _obj(entry, where, stack)
     address, rtype = entry.get("address"), entry.get("type")
     if not isinstance(address, str) or not isinstance(rtype, str):
-        raise PlanError(f"{where}: no address or type")
+        raise PlanError(f"{where}: no address or type", path=stack)
     if entry.get("mode", "managed") != "managed":
         return None  # a data source
-    change = _obj(entry.get("change"), f"{where} ({address}) change")
+    at = f"{stack}/{address}"
+    change = _obj(entry.get("change"), f"{where} ({address}) change", at)
     actions = change.get("actions")
     if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
-        raise PlanError(f"{where} ({address}): change.actions is not a list of strings")
+        raise PlanError(f"{where} ({address}): change.actions is not a list of strings", path=at)
     moved_from = entry.get("previous_address")
     moved_from = moved_from if isinstance(moved_from, str) and moved_from != address else None
     key = tuple(actions)
     if key in SKIPPED and not (key == ("no-op",) and moved_from):
         return None
     if key not in ACTIONS and key != ("no-op",):
-        raise PlanError(f"{where} ({address}): unknown actions {actions}")
+        raise PlanError(f"{where} ({address}): unknown actions {actions}", path=at)
     action: Action = ACTIONS.get(key, "update")
     attrs: tuple[AttributeChange, ...] = ()
     if action in ("update", "replace"):
-        attrs = _attributes(change, where, address)
+        attrs = _attributes(change, where, address, at)
     return ResourceChange(environment, stack, address, rtype, action, attributes=attrs,
                           renamed_from=moved_from, source="plan")
 
 
-def _attributes(change: dict, where: str, address: str) -> tuple[AttributeChange, ...]:
+def _attributes(change: dict, where: str, address: str, at: str
+                ) -> tuple[AttributeChange, ...]:
     replace_paths = change.get("replace_paths") or []
     if not isinstance(replace_paths, list) or not all(isinstance(p, list) for p in replace_paths):
-        raise PlanError(f"{where} ({address}): replace_paths is not a list of paths")
+        raise PlanError(f"{where} ({address}): replace_paths is not a list of paths", path=at)
     replace = [[_step(s) for s in p] for p in replace_paths]
     before = change.get("before")
     after = _with_unknown(change.get("after"), change.get("after_unknown"))
