@@ -21,27 +21,18 @@ ROOT = Path(__file__).resolve().parent.parent
 # does not import the constructs).
 LAZY = ("hashistack.vault", "hashistack.consul", "hashistack.nomad")
 # Pure modules: their `__all__`, or else every public top-level class and function.
-MODULES = (
-    "hashistack",
-    "hashistack.errors",
-    "hashistack.checks",
-    "hashistack.hcl",
-    "hashistack.hcl_read",
-    "hashistack.durations",
-    "hashistack.review",
-    "hashistack.review.compare",
-    "hashistack.review.model",
-    "hashistack.review.report",
+# What `make docs` publishes (tools/docs.py), and the review's modules: every
+# public class and method there has a docstring.
+_DOCS = importlib.util.spec_from_file_location("_docs", Path(__file__).parents[1] / "tools"
+                                               / "docs.py")
+assert _DOCS is not None and _DOCS.loader is not None
+_docs = importlib.util.module_from_spec(_DOCS)
+_DOCS.loader.exec_module(_docs)
+MODULES = tuple(dict.fromkeys([
+    *_docs.PURE, *_docs.BRIDGES,
+    "hashistack.review.compare", "hashistack.review.model", "hashistack.review.report",
     "hashistack.review.plan",
-    "hashistack.vault.policy",
-    "hashistack.vault.acl",
-    "hashistack.vault.hcl1",
-    "hashistack.vault.presets",
-    "hashistack.nomad.jobspec",
-    "hashistack.nomad.agent_config",
-    "hashistack.nomad.vault_agent",
-    "hashistack.nomad.bootstrap",
-)
+]))
 
 def _file(module: str) -> Path:
     spec = importlib.util.find_spec(module)
