@@ -23,8 +23,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("hashistack.vault", "hashistack.consul", "hashistack.nomad")
-# Checked, not yet strict, and being restructured (issue 11 §3): their errors are
-# reported by test_whole_package_type_checks, not held against the public modules.
+# Checked, not yet strict (pyproject.toml says why): their errors are reported by
+# test_whole_package_type_checks, not held against the public modules.
 NOT_STRICT = ("hashistack/checks/", "hashistack/review/")
 
 pytest.importorskip("mypy", reason="mypy is a dev package (pipenv sync --dev)")
@@ -61,6 +61,8 @@ exported = [{every}]
 
 # A user's stack, typed through: the calls must check, and the last lines must not.
 USER_STACK = """\
+from hashistack.checks import suppress
+from hashistack.checks.synth import apply_checks
 from hashistack.consul import ConnectCa
 from hashistack.nomad import NomadJob
 from hashistack.nomad.jobspec import Job
@@ -80,6 +82,9 @@ def build(scope: Construct, job: Job) -> None:
     kv.grant_raed(policy, "myapp")  # BAD attr-defined
     ConnectCa(scope, "ca2", vault_address="https://vault:8200", pki=kv)  # BAD arg-type
     app.use_secret(kv, "myapp", {"DB_USER": "username"}, policy=wi)  # BAD arg-type
+    suppress(kv, "HS-VAULT-004", "break-glass, ticket SEC-42")
+    apply_checks(scope)
+    suppress(42, "HS-VAULT-004", "break-glass, ticket SEC-42")  # BAD arg-type
 """
 
 
@@ -208,3 +213,35 @@ def test_pyright_refuses_the_same_misuses(pyright_run):
     expected = {(i, PYRIGHT_RULES[line.rsplit("# BAD ", 1)[1]])
                 for i, line in enumerate(USER_STACK.splitlines(), 1) if "# BAD" in line}
     assert found == expected
+
+
+# pyright over the package itself (its default, basic mode; mypy holds the strict
+# line): no error and no warning, except known gaps listed here with their reason,
+# each as (file, rule, start of the message).
+PYRIGHT_KNOWN: set[tuple[str, str, str]] = {
+    # Being fixed: _validate's duration check passes a value pyright sees as
+    # `Any | None` to durations.seconds (str | int). Remove when it is.
+    ("hashistack/_validate.py", "reportArgumentType",
+     'Argument of type "Any | None" cannot be assigned to parameter "text"'),
+}
+
+
+def test_pyright_finds_nothing_in_the_package():
+    if not PYRIGHT.exists():
+        pytest.skip("pyright is not installed in node_modules/ (run `make test`)")
+    import json
+
+    done = subprocess.run(
+        [str(PYRIGHT), "--outputjson", "--pythonpath", str(ROOT / ".venv" / "bin" / "python"),
+         "hashistack"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    found = [d for d in json.loads(done.stdout)["generalDiagnostics"]
+             if d["severity"] in ("error", "warning")]
+    unknown = [
+        f'{d["file"]}:{d["range"]["start"]["line"] + 1}: {d["severity"]} {d.get("rule")}: '
+        f'{d["message"]}' for d in found
+        if not any(d["file"].endswith("/" + path) and d.get("rule") == rule
+                   and d["message"].startswith(start) for path, rule, start in PYRIGHT_KNOWN)]
+    assert unknown == [], "\n".join(unknown)

@@ -6,7 +6,8 @@ run at synth (hashistack.checks.synth) and from `python -m hashistack check`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from hashistack.checks.core import ERROR, WARNING, Finding, Report
 from hashistack.checks.env import Env, group
@@ -14,6 +15,10 @@ from hashistack.checks.load import CheckInputError, load_synth
 from hashistack.checks.pack import DEFAULT_PACK, all_rules
 from hashistack.checks.rulekit import Hit, Rule, finding, run_rules
 from hashistack.checks.suppressions import apply_suppressions, suppression_problem
+
+if TYPE_CHECKING:  # annotations only: this package never imports cdktf at run time
+    from cdktf import TerraformStack
+    from constructs import IConstruct
 
 __all__ = [
     "DEFAULT_PACK", "ERROR", "WARNING", "CheckInputError", "Finding", "Report", "Rule",
@@ -49,14 +54,17 @@ def _run_rule(env: Env, rule: Rule) -> Iterator[Finding]:
     yield from found
 
 
-def run_checks(synth: Mapping[str, dict], rendered: Mapping[str, Mapping[str, str]] | None = None,
+def run_checks(synth: Mapping[str, Mapping[str, object]],
+               rendered: Mapping[str, Mapping[str, str]] | None = None,
                *, env: str | None = None, jobs: int = 1) -> Report:
     """Run every rule over `{stack: cdk.tf.json dict}` and `{stack: {file: text}}`.
 
-    Environments are independent: with `jobs` > 1 they are checked in that many
-    forked processes (where the platform forks; one at a time elsewhere).
+    Only the environment named `env` is checked, if given. Environments are
+    independent: with `jobs` > 1 they are checked in that many forked processes
+    (where the platform forks; one at a time elsewhere).
     """
-    envs = [e for e in group(synth, rendered) if env is None or e.name == env]
+    docs = {stack: doc if isinstance(doc, dict) else dict(doc) for stack, doc in synth.items()}
+    envs = [e for e in group(docs, rendered) if env is None or e.name == env]
     report = Report()
     for e, (active, suppressed) in zip(envs, _check_each(envs, jobs), strict=True):
         report.findings += active
@@ -90,9 +98,9 @@ def _check_forked(index: int) -> tuple[list[Finding], list[Finding]]:
     return check_environment(_FORKED[index])
 
 
-def declare_environment(stack, *, environment: str, tier: str,
+def declare_environment(stack: TerraformStack, *, environment: str, tier: str,
                         nomad_version: str | None = None, integration: str | None = None,
-                        suppressions: list[dict] | None = None) -> None:
+                        suppressions: Sequence[Mapping[str, str]] | None = None) -> None:
     """Say which environment and tier a stack belongs to, for the checks.
 
     Written into the stack's JSON (`"//".hashistack`), so `python -m hashistack
@@ -106,18 +114,20 @@ def declare_environment(stack, *, environment: str, tier: str,
                          f"got {tier!r}")
     if not isinstance(environment, str) or not environment:
         raise ValueError(f"{stack.node.path}: environment must be a non-empty name")
-    stack._hashistack_environment = environment  # for apply_checks, before any synth
-    stack._hashistack_tier = tier  # stateful resources are guarded in prod
+    # Read before any synth: the environment by apply_checks, the tier by the stack's
+    # settle (prod guards stateful resources). Attributes TerraformStack does not declare.
+    stack._hashistack_environment = environment  # type: ignore[attr-defined]
+    stack._hashistack_tier = tier  # type: ignore[attr-defined]
     stack.add_override("//.hashistack", {
         "environment": environment,
         "tier": tier,
         "nomad_version": nomad_version,
         "integration": integration,
-        "suppressions": list(suppressions or []),
+        "suppressions": [dict(entry) for entry in suppressions or []],
     })
 
 
-def suppress(construct, rule_id: str, reason: str) -> None:
+def suppress(construct: IConstruct, rule_id: str, reason: str) -> None:
     """Suppress `rule_id` on a resource, or on every resource under a construct.
 
     `rule_id` may name one finding's detail, as `"HS-VAULT-004[sys/*]"` (its

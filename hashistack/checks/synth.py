@@ -8,7 +8,7 @@ naming the construct path. Warnings become construct annotations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from cdktf import Annotations, App, TerraformStack
 from constructs import Construct, IConstruct
@@ -42,7 +42,7 @@ def _construct(stack: TerraformStack, path: str) -> IConstruct:
     return stack
 
 
-def apply_checks(app_or_stacks) -> None:
+def apply_checks(app_or_stacks: App | Construct | Iterable[TerraformStack]) -> None:
     """Add the checks to each stack (of an App, or the given stacks) as validations."""
     stacks = _stacks(app_or_stacks)
     by_env: dict[str, list[TerraformStack]] = {}
@@ -52,7 +52,8 @@ def apply_checks(app_or_stacks) -> None:
     for members in by_env.values():
         cache: list[list[Finding]] = []
 
-        def findings(members=members, cache=cache) -> list[Finding]:
+        def findings(members: list[TerraformStack] = members,
+                     cache: list[list[Finding]] = cache) -> list[Finding]:
             if not cache:  # once per environment, at synth, after every override is in
                 cache.append(_env_findings(members))
             return cache[0]
@@ -61,9 +62,10 @@ def apply_checks(app_or_stacks) -> None:
             add_stack_validation(stack, _validator(stack, findings))
 
 
-def _validator(stack: TerraformStack, findings):
+def _validator(stack: TerraformStack, findings: Callable[[], list[Finding]]
+               ) -> Callable[[], list[str]]:
     def validate() -> list[str]:
-        errors = []
+        errors: list[str] = []
         for f in findings():
             if f.stack != stack.node.id:
                 continue
