@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from hashistack.checks import run_checks
 from hashistack.checks.model import suppression_problem
+from hashistack.checks.pack import all_rules
+from hashistack.checks.suppressions import DETAIL_RULES
 from tests.test_checks_rules import base, vault_res
 
 TWO_GRANTS = ('path "sys/*" {\n  capabilities = ["sudo"]\n}\n'
@@ -83,6 +88,8 @@ def test_a_detail_no_finding_has_is_a_warning_and_suppresses_nothing():
     ("HS-VAULT-004[sys/*", "unknown rule"),
     ("[sys/*]", "unknown rule"),
     ("HS-VAULT-004", None),
+    ("HS-TLS-001[sys/*]", "findings have none to match"),
+    ("HS-TLS-001", None),
 ])
 def test_suppression_problem_reads_the_detail_form(rule_id, problem):
     said = suppression_problem(rule_id, REASON)
@@ -154,3 +161,42 @@ def test_the_warning_itself_can_be_suppressed():
     report = run_checks(synth, rendered)
     assert report.findings == []
     assert [f.rule for f in report.suppressed] == ["HS-CHECK-006"]
+
+
+RULES_DIR = Path(__file__).resolve().parents[1] / "hashistack" / "checks" / "rules"
+
+
+def _rules_with_a_detail() -> set[str]:
+    """The ids of the rule files that yield a `Hit` with a vault_path (as a keyword,
+    or the third positional argument)."""
+    found = set()
+    for path in sorted(RULES_DIR.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        ids = [d.args[0].value for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
+               for d in node.decorator_list
+               if isinstance(d, ast.Call) and getattr(d.func, "id", None) == "rule"
+               and d.args and isinstance(d.args[0], ast.Constant)]
+        sets_path = any(
+            isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Hit"
+            and (len(node.args) >= 3 or any(k.arg == "vault_path" for k in node.keywords))
+            for node in ast.walk(tree))
+        if sets_path:
+            assert len(ids) == 1, (path.name, ids)  # one rule to a file
+            found.update(ids)
+    return found
+
+
+def test_detail_rules_are_the_rules_that_set_a_vault_path():
+    found = _rules_with_a_detail()
+    assert "HS-VAULT-004" in found  # the scan sees the rules it must
+    assert set(DETAIL_RULES) == found
+    assert set(DETAIL_RULES) <= set(all_rules())
+
+
+def test_a_detail_on_a_rule_without_details_is_refused_as_an_error():
+    synth, rendered = base()
+    _config(synth, {"rule": "HS-TLS-001[sys/*]", "resource": "provider.vault[0]",
+                    "reason": REASON})
+    [f] = run_checks(synth, rendered).findings
+    assert (f.rule, f.level) == ("HS-CHECK-001", "error")
+    assert "HS-TLS-001's findings have none to match: write HS-TLS-001" in f.message

@@ -23,15 +23,25 @@ if TYPE_CHECKING:
 SUPPRESSION_RULE = "HS-CHECK-001"
 UNMATCHED_RULE = "HS-CHECK-006"
 
+# The rules whose hits carry a vault_path (Finding.details): only their findings
+# can match a `RULE[detail]`, so a detail on any other rule would suppress nothing.
+# Kept by hand (tests/test_checks_suppressions.py reads the rules' `Hit(...)` calls
+# and fails when this list and theirs differ).
+DETAIL_RULES = ("HS-CONSUL-002", "HS-VAULT-001", "HS-VAULT-004", "HS-VAULT-005", "HS-VAULT-011")
+
 
 def suppression_problem(rule_id: str, reason: object) -> str | None:
     """Why a suppression is refused, or None if it is acceptable.
 
-    `rule_id` is a rule of the pack, or `RULE[detail]` with a non-empty detail.
+    `rule_id` is a rule of the pack, or `RULE[detail]` with a non-empty detail
+    for a rule whose findings have one (DETAIL_RULES).
     """
     known, detail = split_rule(rule_id) if isinstance(rule_id, str) else (rule_id, None)
     if known not in all_rules():
         return f"unknown rule {rule_id!r}"
+    if detail is not None and known not in DETAIL_RULES:
+        return (f"suppression of {rule_id} names a detail, but {known}'s findings have none "
+                f"to match: write {known} (only {', '.join(DETAIL_RULES)} take a [<path>])")
     if detail is not None and not detail.strip():
         return f"suppression of {rule_id} names an empty detail: write {known}, or {known}[<path>]"
     if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
