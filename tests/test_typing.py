@@ -216,14 +216,9 @@ def test_pyright_refuses_the_same_misuses(pyright_run):
 
 
 # pyright over the package itself (its default, basic mode; mypy holds the strict
-# line): no error and no warning, except known gaps listed here with their reason,
-# each as (file, rule, start of the message).
-PYRIGHT_KNOWN: set[tuple[str, str, str]] = {
-    # Being fixed: _validate's duration check passes a value pyright sees as
-    # `Any | None` to durations.seconds (str | int). Remove when it is.
-    ("hashistack/_validate.py", "reportArgumentType",
-     'Argument of type "Any | None" cannot be assigned to parameter "text"'),
-}
+# line): no error and no warning, except known gaps (jsii or cdktf typing) listed
+# here with their reason, each as (file, rule, start of the message). None today.
+PYRIGHT_KNOWN: set[tuple[str, str, str]] = set()
 
 
 def test_pyright_finds_nothing_in_the_package():
