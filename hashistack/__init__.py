@@ -5,6 +5,6 @@ models, checks) never imports cdktf; the construct shells live in
 `hashistack.vault`, `hashistack.consul` and `hashistack.nomad`.
 """
 
-from hashistack.errors import HashistackError
+from hashistack.errors import FieldError, HashistackError
 
-__all__ = ["HashistackError"]
+__all__ = ["FieldError", "HashistackError"]
