@@ -1,5 +1,6 @@
 """`python -m hashistack check CDKTF_OUT_DIR [--env NAME] [--format text|json] [--jobs N]`
 `python -m hashistack review BASE HEAD [--format markdown|text|json] [--fail-on ...]`
+`python -m hashistack migrate-report CDKTF_OUT_DIR [--env NAME] [--format markdown|json]`
 
 Both read synthesized JSON only: no cdktf, jsii or Node, so they run anywhere
 Python does (CI, a reviewer's laptop). `review` given git refs synthesizes each
@@ -34,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     rev.add_argument("--plan", action="append", default=[], metavar="STACK=PLAN_JSON",
                      help="`terraform show -json` of STACK's plan: exact destroy/replace")
     rev.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
+    mig = sub.add_parser("migrate-report", help="what moving a legacy (token flow) "
+                                                "environment to workload identity changes")
+    mig.add_argument("outdir", metavar="CDKTF_OUT_DIR")
+    mig.add_argument("--env", help="only this environment")
+    mig.add_argument("--format", choices=("markdown", "json"), default="markdown")
     return parser
 
 
@@ -41,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "review":
         return _review(args)
+    if args.command == "migrate-report":
+        return _migrate_report(args)
     from hashistack.checks import CheckInputError, load_synth, run_checks
 
     try:
@@ -94,6 +102,33 @@ def _review(args: argparse.Namespace) -> int:
     needs = {"none": False, "alarm": bool(result.alarms),
              "broadening": bool(result.alarms or result.broadening)}[args.fail_on]
     return APPROVAL if needs else 0
+
+
+def _migrate_report(args: argparse.Namespace) -> int:
+    from hashistack.checks import CheckInputError, load_synth
+    from hashistack.checks.env import group
+    from hashistack.migrate import report
+    from hashistack.migrate.plan import is_legacy, plan
+
+    try:
+        synth, rendered = load_synth(args.outdir)
+    except CheckInputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    envs = [e for e in group(synth, rendered) if args.env is None or e.name == args.env]
+    if not envs:
+        print(f"error: no environment {args.env!r} in {args.outdir}", file=sys.stderr)
+        return 2
+    legacy = [e for e in envs if is_legacy(e)]
+    if not legacy:
+        names = ", ".join(e.name for e in envs)
+        verb = "uses" if len(envs) == 1 else "use"
+        print(f"{names} already {verb} workload identity: nothing to migrate", file=sys.stderr)
+        return 2
+    migrations = [plan(e) for e in legacy]
+    text = report.to_json(migrations) if args.format == "json" else report.to_markdown(migrations)
+    print(text, end="" if text.endswith("\n") else "\n")
+    return 0
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ PURE = [
     "hashistack.checks.rulekit",
     "hashistack.checks.env",
     "hashistack.review",  # no __all__: its submodules come along
+    "hashistack.migrate",  # likewise
 ]
 # Imports cdktf, documented with the construct packages only.
 BRIDGES = ["hashistack.checks.synth"]
