@@ -290,6 +290,83 @@ class AgentAppRole(Model):
         return self
 
 
+def _host(value: str) -> str:
+    if not valid.is_host(value):
+        raise ValueError(f"{shown(value)} is not a host name or IP address")
+    return value
+
+
+def _statement(value: str) -> str:
+    valid.text(value, "the statement")
+    return value
+
+
+Host = Annotated[str, AfterValidator(_host)]
+Statement = Annotated[str, AfterValidator(_statement)]
+# Vault's database plugins put the generated user where a statement says {{name}}
+# (or {{username}}); statements without it create no user for the lease.
+_USER_TEMPLATES = ("{{name}}", "{{username}}")
+
+
+class DatabaseRole(Model):
+    """A role on a database connection: `<mount>/creds/<name>` issues a user."""
+
+    name: Name
+    creation_statements: list[Statement] = Field(min_length=1)
+    revocation_statements: list[Statement] = Field(default_factory=list)
+    default_ttl: Duration = "1h"
+    max_ttl: Duration = "24h"
+
+    @model_validator(mode="after")
+    def _role(self) -> DatabaseRole:
+        if not any(t in s for s in self.creation_statements for t in _USER_TEMPLATES):
+            raise ValueError("creation_statements: none uses {{name}}; Vault would lease a "
+                             "user the statements never create")
+        if seconds(self.default_ttl) > seconds(self.max_ttl):
+            raise ValueError(f"default_ttl {self.default_ttl} exceeds max_ttl {self.max_ttl}")
+        return self
+
+
+class Database(Model):
+    """A database Vault issues credentials for: where it is and who Vault logs in as.
+
+    No password here, ever: the root password is written out of band (`vault
+    write <mount>/config/<name> password=...`, then `vault write -f
+    <mount>/rotate-root/<name>`), so it reaches neither Terraform JSON nor state
+    (hashistack/vault/database.py says why that holds across applies).
+    """
+
+    name: Name  # the connection, <mount>/config/<name>
+    plugin: Literal["postgresql"] = "postgresql"
+    host: Host
+    port: int = Field(default=5432, ge=1, le=65535)
+    database: Name
+    username: Name  # the root user Vault connects as (its password: out of band)
+    ssl_mode: Literal["disable", "require", "verify-ca", "verify-full"] = "verify-full"
+    roles: list[DatabaseRole] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: object) -> object:
+        if isinstance(data, dict) and any("password" in str(k) for k in data):
+            raise ValueError("a database takes no password: write it out of band (vault write "
+                             "<mount>/config/<name> password=..., then vault write -f "
+                             "<mount>/rotate-root/<name>) so it never reaches Terraform")
+        return data
+
+    @model_validator(mode="after")
+    def _unique_roles(self) -> Database:
+        _unique([r.name for r in self.roles], "roles")
+        return self
+
+    @property
+    def connection_url(self) -> str:
+        """The plugin's URL, templated: Vault fills in the root credential it holds."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return (f"postgresql://{{{{username}}}}:{{{{password}}}}@{host}:{self.port}/"
+                f"{self.database}?sslmode={self.ssl_mode}")
+
+
 class Vault(Model):
     address: Address = "http://127.0.0.1:8200"
     namespace: MountPath | None = None  # Vault Enterprise: "team" or "team/child"
@@ -302,6 +379,15 @@ class Vault(Model):
     token_role: TokenRole = TokenRole()
     cert_auth: CertAuth = CertAuth()
     agent_approle: AgentAppRole = AgentAppRole()
+    database_mount: MountPath = "database"
+    databases: list[Database] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _databases(self) -> Vault:
+        _unique([d.name for d in self.databases], "databases")
+        # One mount: role names share <mount>/roles/.
+        _unique([r.name for d in self.databases for r in d.roles], "databases roles")
+        return self
 
 
 def _auth_files_dir(value: str) -> str:
@@ -419,8 +505,19 @@ class Backend(Model):
         return self
 
 
+class AppDatabase(Model):
+    """An app's dynamic database credentials: a role of a `vault.databases` entry,
+    read into environment variables (ENV_VAR -> `username` or `password`)."""
+
+    connection: Name
+    role: Name
+    env: dict[EnvName, Literal["username", "password"]] = Field(
+        default_factory=lambda: {"DB_USER": "username", "DB_PASS": "password"}, min_length=1)
+
+
 class App(Model):
-    """An application: its KV secrets, its Vault grant, its job and service."""
+    """An application: its KV secrets, its database credentials, its Vault grant,
+    its job and service."""
 
     name: ServiceName
     image: Image
@@ -428,6 +525,7 @@ class App(Model):
     port: int = Field(default=8080, ge=1, le=65535)
     count: int = Field(default=1, ge=0)
     secrets: dict[EnvName, SecretKey] = Field(default_factory=dict)  # ENV_VAR -> KV key
+    database: AppDatabase | None = None
     upstreams: list[ServiceName] = Field(default_factory=list)
     # An HTTP path: RFC 3986 path and query characters, no braces.
     health_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9._~!$&'()*+,;=:@/%?-]*$")] = "/health"
@@ -574,6 +672,35 @@ class Environment(Model):
             unknown = [u for u in app.upstreams if u not in names]
             if unknown:
                 raise ValueError(f"apps.{app.name}.upstreams: unknown app {', '.join(unknown)}")
+            if app.database is not None:
+                self._app_database(app.name, app.database)
+            if app.database is not None and set(app.database.env) & set(app.secrets):
+                both = sorted(set(app.database.env) & set(app.secrets))
+                raise ValueError(f"apps.{app.name}: {', '.join(both)} set by both secrets and "
+                                 "database.env")
+        return self
+
+    def _app_database(self, app: str, wanted: AppDatabase) -> None:
+        databases = {d.name: d for d in self.vault.databases}
+        found = databases.get(wanted.connection)
+        if found is None:
+            known = ", ".join(databases) or "none declared"
+            raise ValueError(f"apps.{app}.database.connection: {wanted.connection!r} is not in "
+                             f"vault.databases ({known})")
+        roles = [r.name for r in found.roles]
+        if wanted.role not in roles:
+            raise ValueError(f"apps.{app}.database.role: {wanted.role!r} is not a role of "
+                             f"database {found.name!r} ({', '.join(roles)})")
+
+    @model_validator(mode="after")
+    def _databases_tls(self) -> Environment:
+        if self.tier == "dev":
+            return self
+        for d in self.vault.databases:
+            if d.ssl_mode in ("disable", "require"):
+                raise ValueError(f"vault.databases.{d.name}.ssl_mode must be verify-ca or "
+                                 f"verify-full in {self.tier}: Vault sends the root "
+                                 "credential over this connection")
         return self
 
     @property

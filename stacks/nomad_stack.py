@@ -85,6 +85,15 @@ class NomadStack(TerraformStack):
                 job.use_secret(vault.kv, app.name, app.secrets, role=vault.app_roles[app.name])
             elif app.secrets:
                 job.use_secret(vault.kv, app.name, app.secrets, policy=vault.app_policies[app.name])
+            if app.database is not None:
+                # The same login as the KV read: the app's role (WI) or its policy (legacy).
+                db = app.database
+                if wi:
+                    job.use_dynamic_secret(vault.databases, db.role, db.env,
+                                           role=vault.app_roles[app.name])
+                else:
+                    job.use_dynamic_secret(vault.databases, db.role, db.env,
+                                           policy=vault.app_policies[app.name])
             if app.namespace != "default":
                 job.resource.depends_on = [self.namespaces[app.namespace].fqn]
             self.jobs[app.name] = job

@@ -13,6 +13,7 @@ from hashistack.vault import (
     AuditDevice,
     CertAuthBackend,
     CertAuthRole,
+    DatabaseSecrets,
     KvV2,
     NomadWorkloadIdentity,
     PeriodicToken,
@@ -67,8 +68,12 @@ class VaultStack(TerraformStack):
         self.app_policies = {
             app.name: VaultPolicy(self, f"policy-{app.name}", name=app_policy_name(app.name))
             for app in env.apps
-            if app.secrets
+            if app.secrets or app.database
         }
+        # Dynamic credentials: the engine, its connections (no password: set out of
+        # band, hashistack/vault/database.py) and roles. The Nomad stack's
+        # `job.use_dynamic_secret(...)` grants each app read on its role's creds.
+        self.databases = self._databases(env) if v.databases else None
 
         self.pki = PkiHierarchy(
             self,
@@ -138,6 +143,23 @@ class VaultStack(TerraformStack):
             self._workload_identity(env)
         else:
             self._legacy(env)
+
+    def _databases(self, env: Environment) -> DatabaseSecrets:
+        v = env.vault
+        engine = DatabaseSecrets(self, "databases", path=v.database_mount)
+        for db in v.databases:
+            engine.add_connection(db.name, plugin=db.plugin, connection_url=db.connection_url,
+                                  username=db.username)
+            for role in db.roles:
+                engine.add_role(
+                    role.name,
+                    connection=db.name,
+                    creation_statements=role.creation_statements,
+                    revocation_statements=role.revocation_statements,
+                    default_ttl=role.default_ttl,
+                    max_ttl=role.max_ttl,
+                )
+        return engine
 
     def _workload_identity(self, env: Environment) -> None:
         wi = env.vault.workload_identity

@@ -22,7 +22,8 @@ from hashistack.vault.grants import preflight
 
 if TYPE_CHECKING:  # not imported at run time: a job need not load the Vault provider
     from hashistack.vault.acl import Identity
-    from hashistack.vault.grants import Grant
+    from hashistack.vault.database import DatabaseRole, DatabaseSecrets
+    from hashistack.vault.grants import Grant, Grantable
     from hashistack.vault.kv import KvV2
     from hashistack.vault.vault_policy import VaultPolicy
     from hashistack.vault.workload_identity import JobRole
@@ -112,8 +113,53 @@ class NomadJob(Construct):
         `policy` (a `VaultPolicy`); the task gets `vault { policies = [...] }`.
         The grants made are kept in `grants`.
         """
+        group, t, grantee, login = self._grantee("use_secret", policy, role, task)
+        target = grantee.default_policy
+        vault = self._vault_block(t, target.name, role.name if role else None)
+        preflight(grantee)  # frozen or shared: refused before the task changes
+        # Nothing changes until every refusal above has had its say.
+        t.use_secret(kv.data_path(app), env, destination)
+        granted = kv.grant_read(grantee, app)
+        return self._granted(group, t, vault, login, target, granted)
+
+    def use_dynamic_secret(
+        self,
+        db: DatabaseSecrets,
+        db_role: str | DatabaseRole,
+        env: Mapping[str, str] | None = None,
+        *,
+        policy: VaultPolicy | None = None,
+        role: JobRole | None = None,
+        task: str | None = None,
+        destination: str | None = None,
+    ) -> Grant:
+        """Read dynamic credentials from `<db>/creds/<db_role>` into `env` and grant
+        exactly that read; the `Grant`.
+
+        `env` maps ENV_VAR -> a field of the credential (default `DB_USER` ->
+        `username`, `DB_PASS` -> `password`). The login is declared as for
+        `use_secret`: `role` (workload identity) or `policy` (legacy). The
+        template is `env = true` with `change_mode = "restart"`: Nomad renews the
+        credential's lease while Vault allows, and when it reaches the role's
+        max TTL reads a new one and restarts the task with it
+        (`Task.use_dynamic_secret`).
+        """
+        found = db.role(db_role)
+        group, t, grantee, login = self._grantee("use_dynamic_secret", policy, role, task)
+        target = grantee.default_policy
+        vault = self._vault_block(t, target.name, role.name if role else None)
+        preflight(grantee)
+        fields = dict(env) if env is not None else {"DB_USER": "username", "DB_PASS": "password"}
+        t.use_dynamic_secret(found.creds_path, fields, destination)
+        granted = db.grant_creds(grantee, found)
+        return self._granted(group, t, vault, login, target, granted)
+
+    def _grantee(
+        self, what: str, policy: VaultPolicy | None, role: JobRole | None, task: str | None
+    ) -> tuple[str, Task, Grantable, _Login | None]:
+        """(group, task, grantee, login) of one declared access; refused as it says."""
         if (policy is None) == (role is None):
-            raise ConstructError(self, "use_secret needs a role (workload identity) or a policy")
+            raise ConstructError(self, f"{what} needs a role (workload identity) or a policy")
         group, t = self.task(task)
         if role is not None:
             if (role.job, role.namespace) != (self.job.name, self.job.namespace):
@@ -122,17 +168,12 @@ class NomadJob(Construct):
                     f"role {role.name!r} is bound to job {role.namespace}/{role.job}, "
                     f"not {self.job.namespace}/{self.job.name}: Vault would refuse the login",
                 )
-            grantee: JobRole | VaultPolicy = role
-            login: _Login | None = self._wi_login(role, group, t.name)
-        else:
-            assert policy is not None  # exactly one of the two: refused above otherwise
-            grantee, login = policy, None
-        target = grantee.default_policy
-        vault = self._vault_block(t, target.name, role.name if role else None)
-        preflight(grantee)  # frozen or shared: refused before the task changes
-        # Nothing changes until every refusal above has had its say.
-        t.use_secret(kv.data_path(app), env, destination)
-        granted = kv.grant_read(grantee, app)
+            return group, t, role, self._wi_login(role, group, t.name)
+        assert policy is not None  # exactly one of the two: refused above otherwise
+        return group, t, policy, None
+
+    def _granted(self, group: str, t: Task, vault: VaultBlock, login: _Login | None,
+                 target: VaultPolicy, granted: Grant) -> Grant:
         t.vault = vault
         current = self._logins.setdefault((group, t.name), login or _Login(policies=[]))
         if login is None and target not in current.policies:
@@ -143,7 +184,8 @@ class NomadJob(Construct):
 
     @property
     def grants(self) -> tuple[Grant, ...]:
-        """The grants `use_secret` made for this job's tasks, in order."""
+        """The grants `use_secret` and `use_dynamic_secret` made for this job's tasks,
+        in order."""
         return tuple(self._grants)
 
     def _wi_login(self, role: JobRole, group: str, task: str) -> _Login:

@@ -10,6 +10,9 @@ if TYPE_CHECKING:  # what type checkers see; at run time each loads on first use
     from hashistack.vault.audit import AuditDevice as AuditDevice
     from hashistack.vault.cert_auth import CertAuthBackend as CertAuthBackend
     from hashistack.vault.cert_auth import CertAuthRole as CertAuthRole
+    from hashistack.vault.database import DatabaseConnection as DatabaseConnection
+    from hashistack.vault.database import DatabaseRole as DatabaseRole
+    from hashistack.vault.database import DatabaseSecrets as DatabaseSecrets
     from hashistack.vault.grants import Grant as Grant
     from hashistack.vault.grants import Grantable as Grantable
     from hashistack.vault.kv import KvV2 as KvV2
@@ -33,14 +36,17 @@ _CONSTRUCTS = {
     "AppRole": "approle",
     "AuditDevice": "audit",
     "PeriodicToken": "periodic_token",
+    "DatabaseSecrets": "database",
+    "DatabaseConnection": "database",
+    "DatabaseRole": "database",
     "Grant": "grants",
     "Grantable": "grants",
 }
 # Written out: type checkers read a literal list only (tests/test_typing.py holds
 # it equal to _CONSTRUCTS).
 __all__ = [
-    "AppRole", "AppRoleBackend", "AuditDevice", "CertAuthBackend", "CertAuthRole", "Grant",
-    "Grantable", "JobRole", "KvV2", "NomadWorkloadIdentity", "PeriodicToken", "PkiHierarchy",
-    "TokenRole", "VaultPolicy",
+    "AppRole", "AppRoleBackend", "AuditDevice", "CertAuthBackend", "CertAuthRole",
+    "DatabaseConnection", "DatabaseRole", "DatabaseSecrets", "Grant", "Grantable", "JobRole",
+    "KvV2", "NomadWorkloadIdentity", "PeriodicToken", "PkiHierarchy", "TokenRole", "VaultPolicy",
 ]
 __getattr__ = exports(__name__, _CONSTRUCTS)

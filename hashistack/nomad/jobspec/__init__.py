@@ -20,6 +20,7 @@ from hashistack.nomad.jobspec.reader import read_jobspec, read_vault_blocks
 from hashistack.nomad.jobspec.service import Check, Connect, Network, Service, Upstream
 from hashistack.nomad.jobspec.task import Resources, Task, Template, VaultBlock
 from hashistack.nomad.jobspec.templates import (
+    dynamic_secret_env_template,
     secret_env_template,
     secret_field_template,
     secret_paths_in_template,
@@ -40,6 +41,7 @@ __all__ = [
     "Template",
     "Upstream",
     "VaultBlock",
+    "dynamic_secret_env_template",
     "read_jobspec",
     "read_vault_blocks",
     "secret_env_template",

@@ -10,7 +10,7 @@ from hashistack import _validate as valid
 from hashistack.errors import FieldError
 from hashistack.hcl import Block, block
 from hashistack.nomad.jobspec.fields import _change, _unique
-from hashistack.nomad.jobspec.templates import secret_env_template
+from hashistack.nomad.jobspec.templates import dynamic_secret_env_template, secret_env_template
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,31 @@ class Task:
         data = secret_env_template(path, env)
         if destination is None:
             destination = f"secrets/{path.rstrip('/').rsplit('/', 1)[-1]}.env"
-        template = Template(destination=destination, data=data, env=True)
+        return self._add_env_template(destination, data)
+
+    def use_dynamic_secret(
+        self, path: str, env: Mapping[str, str], destination: str | None = None
+    ) -> Template:
+        """Expose one dynamic credential (`<mount>/creds/<role>`) as environment variables.
+
+        `env` maps ENV_VAR -> a field of the credential (`username`,
+        `password`). Appends and returns an `env = true` template with
+        `change_mode = "restart"`: Nomad's template runner (consul-template)
+        renews the credential's lease while it can and, when the lease can no
+        longer be renewed (the role's max TTL), reads a new credential and
+        re-renders; environment variables only change when the task restarts
+        ("To update the environment on changes, you must set change_mode to
+        restart", NMD@v1.10.0 website/content/docs/job-specification/template.mdx
+        `env`), so the task restarts with the new credential before Vault revokes
+        the old one.
+        """
+        data = dynamic_secret_env_template(path, env)
+        if destination is None:
+            destination = f"secrets/{path.strip('/').replace('/creds/', '-').replace('/', '-')}.env"
+        return self._add_env_template(destination, data)
+
+    def _add_env_template(self, destination: str, data: str) -> Template:
+        template = Template(destination=destination, data=data, env=True, change_mode="restart")
         _unique(
             [t.destination for t in self.templates] + [destination],
             f"Task {self.name!r} template destination",

@@ -55,13 +55,48 @@ def secret_field_template(path: str, key: str) -> str:
     return f'{{{{ with secret "{path}" }}}}{_data_ref(key)}{{{{ end }}}}'
 
 
-def _data_ref(key: str) -> str:
+def _data_ref(key: str, where: str = ".Data.data", what: str = "use_secret") -> str:
     if not isinstance(key, str) or not key or re.search(r'["\\\n`]|\}\}', key):
-        raise FieldError(f"use_secret: secret key {key!r} is not usable in a template", path="env")
+        raise FieldError(f"{what}: secret key {key!r} is not usable in a template", path="env")
     if _GO_FIELD.fullmatch(key):
-        return f"{{{{ .Data.data.{key} }}}}"
+        return f"{{{{ {where}.{key} }}}}"
     # Go templates cannot reach "my-key" as a field; `index` can.
-    return f'{{{{ index .Data.data "{key}" }}}}'
+    return f'{{{{ index {where} "{key}" }}}}'
+
+
+def _creds_path(path: str) -> None:
+    # The database secrets engine issues a credential on a read of
+    # <mount>/creds/<role> (Vault api-docs/secret/databases, "Generate credentials").
+    if not isinstance(path, str) or re.search(r'[\s"`\\]', path) or path.startswith("/"):
+        raise FieldError(f"use_dynamic_secret: path {path!r} must be a Vault API path like "
+                         "database/creds/app", path="path")
+    segments = path.split("/")
+    if len(segments) < 3 or segments[-2] != "creds" or "" in segments:
+        raise FieldError(
+            f"use_dynamic_secret: path {path!r} is not a credentials path; dynamic database "
+            "credentials are read at <mount>/creds/<role>, e.g. database/creds/app",
+            path="path",
+        )
+
+
+def dynamic_secret_env_template(path: str, env: Mapping[str, str]) -> str:
+    """consul-template text writing ENV_VAR=value lines from one dynamic credential.
+
+    `path` is `<mount>/creds/<role>`; `env` maps ENV_VAR -> a field of the
+    response's `data` (`username`, `password`). One `secret` call, so both
+    fields come from the same lease (consul-template fetches a path once per
+    template). Unlike KV v2 the fields sit directly under `.Data`.
+    """
+    _creds_path(path)
+    if not env:
+        raise FieldError("use_dynamic_secret: env must map at least one ENV_VAR to a "
+                         "credential field (username, password)", path="env")
+    lines = [f'{{{{ with secret "{path}" }}}}']
+    for var, key in env.items():
+        valid.env_name(var, "use_dynamic_secret: env name", upper=True)
+        lines.append(f"{var}={_data_ref(key, '.Data', 'use_dynamic_secret')}")
+    lines.append("{{ end }}")
+    return "\n".join(lines) + "\n"
 
 
 def secret_paths_in_template(data: str) -> list[str]:
