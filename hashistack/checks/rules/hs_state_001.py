@@ -12,7 +12,8 @@ from hashistack.checks.rulekit import ERROR, Hit, rule
 @rule(
     "HS-STATE-001", ERROR, "prod state without prevent_destroy",
     explanation="In prod a config change that replaces or drops one of these resources "
-                "(a KV or PKI mount, a root certificate, an auth backend, an audit device, "
+                "(a KV, PKI or database mount, a root certificate, a database connection "
+                "whose root password Vault rotated, an auth backend, an audit device, "
                 "Consul's CA config or auth method) destroys what cannot be recreated; "
                 "lifecycle.prevent_destroy makes such a plan fail instead.",
     fix="Leave `protect` at its default (on in prod) on the hashistack construct, or set "
