@@ -39,7 +39,8 @@ from hashistack.nomad.agent_config import VAULT_IDENTITY, AgentVaultBlock
 from hashistack.nomad.claims import JOB_ID, NAMESPACE, VAULT_CLAIM_MAPPINGS, task_claims
 from hashistack.nomad.jobspec import VaultBlock
 from hashistack.vault import presets
-from hashistack.vault.acl import Acl, Identity, render as render_path
+from hashistack.vault.acl import Acl, Identity
+from hashistack.vault.acl import render as render_path
 from hashistack.vault.policy import CAPABILITIES, PolicyDocument
 
 # hashistack.vault.workload_identity's defaults, as `nomad setup vault` names them.
