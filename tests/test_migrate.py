@@ -108,11 +108,13 @@ def test_the_steps_are_numbered_in_order(legacy, capsys):
     titles = re.findall(r"^(\d+)\. \*\*(.+?)\.\*\*", steps, re.M)
     assert [int(n) for n, _ in titles] == list(range(1, len(titles) + 1))
     order = [t for _, t in titles]
+    # Vault's side exists before servers sign identities: a job registered once
+    # they do logs in at the JWT auth method (acl.mdx).
     expected = [
-        "Servers: add `default_identity` to `vault {}`, change nothing else",
         "Switch the environment file to workload identity",
         "Keep the legacy Vault objects until the end",
         "Deploy Vault's side: `jwt-nomad` and the JWT roles",
+        "Servers: add `default_identity` to `vault {}`, change nothing else",
         "Clients: roll with the new `vault {}` block",
         "Redeploy the jobs",
         "Servers: remove their Vault access",

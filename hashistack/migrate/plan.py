@@ -475,14 +475,6 @@ def _steps(env: Env, tasks: tuple[TaskMigration, ...], legacy: tuple[LegacyObjec
             "\"legacy\"`, and upgrade servers, then clients, by Nomad's upgrade process.",
             ("make synth", f"npx cdktf deploy '{name}-*'"))
     yield Step(
-        "Servers: add `default_identity` to `vault {}`, change nothing else",
-        "Roll the servers one at a time with the \"during\" block (Agent config, above). "
-        "They keep "
-        "their Vault token (the start-up script) and `create_from_role`, so legacy "
-        "tasks keep getting tokens, while new identities are signed for Vault "
-        "(acl.mdx: \"do not modify any of the existing Vault configuration\").",
-        ("sudo systemctl restart nomad   # on each server, one at a time",))
-    yield Step(
         "Switch the environment file to workload identity",
         f"In the `{name}` environment file set `[nomad] integration = "
         "\"workload-identity\"` and keep `version` at the running 1.x release "
@@ -508,6 +500,19 @@ def _steps(env: Env, tasks: tuple[TaskMigration, ...], legacy: tuple[LegacyObjec
         "method (Consul's side of the migration is not covered here).",
         (f"npx cdktf deploy {vault_stack}", f"npx cdktf deploy {name}-consul",
          "nomad setup vault -check"))
+    # Only now: once servers sign identities, every job registered gets one and its
+    # tasks log in at the JWT auth method, which must exist by then (acl.mdx: "Upon
+    # job registration, the Nomad servers update tasks that have a vault block with
+    # this default identity").
+    yield Step(
+        "Servers: add `default_identity` to `vault {}`, change nothing else",
+        "Roll the servers one at a time with the \"during\" block (Agent config, above). "
+        "They keep their Vault token (the start-up script) and `create_from_role`, so "
+        "legacy tasks keep getting tokens, while new identities are signed for Vault "
+        "(acl.mdx: \"do not modify any of the existing Vault configuration\"). Only "
+        "after Vault's side exists: a job registered from here on logs in with its "
+        "identity.",
+        ("sudo systemctl restart nomad   # on each server, one at a time",))
     yield Step(
         "Clients: roll with the new `vault {}` block",
         f"Clients log tasks in at `jwt_auth_backend_path = \"{JWT_PATH}\"` (1.7+ default); "

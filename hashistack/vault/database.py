@@ -9,7 +9,7 @@ resource configuration will be written in cleartext to state and plan
 files"). The password is then written out of band, and rotated so that only
 Vault knows it:
 
-    vault write <mount>/config/<name> password=<root password>
+    vault write <mount>/config/<name> password=-   (from stdin: not in argv or history)
     vault write -f <mount>/rotate-root/<name>
 
 That first write is an update, which Vault merges into the stored connection
