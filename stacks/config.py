@@ -32,11 +32,12 @@ from hashistack._validate import (
     TEMPLATE_START,
     shown,
 )
-from hashistack.checks.model import suppression_problem
+from hashistack.checks.suppressions import suppression_problem
 from hashistack.consul.connect_ca_config import auth_file_problem, ttl_problems
 from hashistack.durations import seconds
 from hashistack.errors import HashistackError
 from hashistack.key_bits import check_vault_pki_key_bits
+from hashistack.names import WI_AUDIENCE, WI_AUTH_PATH, WI_POLICY, WI_ROLE
 from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integration
 
 
@@ -227,10 +228,10 @@ class Pki(Model):
 class WorkloadIdentity(Model):
     """Defaults as `nomad setup vault` and the nomad-setup module use them."""
 
-    path: MountPath = "jwt-nomad"
-    role: Name = "nomad-workloads"
-    policy: Name = "nomad-workloads"
-    audience: Audience = "vault.io"
+    path: MountPath = WI_AUTH_PATH
+    role: Name = WI_ROLE
+    policy: Name = WI_POLICY
+    audience: Audience = WI_AUDIENCE
     token_period: Duration = "30m"
     jwks_url: Address | None = None  # None: Nomad's address + /.well-known/jwks.json
     jwks_ca_file: DeployFile | None = None

@@ -15,8 +15,8 @@ from constructs import Construct, IConstruct
 
 from hashistack._cdktf import add_stack_validation, settle
 from hashistack.checks import check_environment
+from hashistack.checks.core import ERROR, Finding
 from hashistack.checks.env import Env, environment_of
-from hashistack.checks.model import ERROR, Finding
 
 
 def _stacks(app_or_stacks: App | Construct | Iterable[TerraformStack]) -> list[TerraformStack]:

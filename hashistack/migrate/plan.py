@@ -35,6 +35,7 @@ from hashistack.checks.facts.token_roles import nomad_token_roles, server_polici
 from hashistack.checks.facts.tokens import Token, token_for
 from hashistack.errors import FieldError
 from hashistack.hcl import Block, block, render
+from hashistack.names import WI_AUDIENCE, WI_AUTH_PATH, WI_POLICY, WI_ROLE, WI_USER_CLAIM
 from hashistack.nomad.agent_config import VAULT_IDENTITY, AgentVaultBlock
 from hashistack.nomad.claims import JOB_ID, NAMESPACE, VAULT_CLAIM_MAPPINGS, task_claims
 from hashistack.nomad.jobspec import VaultBlock
@@ -44,11 +45,11 @@ from hashistack.vault.acl import render as render_path
 from hashistack.vault.policy import CAPABILITIES, PolicyDocument
 
 # hashistack.vault.workload_identity's defaults, as `nomad setup vault` names them.
-JWT_PATH = "jwt-nomad"  # configuration/vault.mdx: jwt_auth_backend_path default
-DEFAULT_ROLE = "nomad-workloads"
-DEFAULT_POLICY = "nomad-workloads"
-AUDIENCE = "vault.io"
-USER_CLAIM = "/nomad_job_id"
+JWT_PATH = WI_AUTH_PATH  # configuration/vault.mdx: jwt_auth_backend_path default
+DEFAULT_ROLE = WI_ROLE
+DEFAULT_POLICY = WI_POLICY
+AUDIENCE = WI_AUDIENCE
+USER_CLAIM = WI_USER_CLAIM
 # The accessor the templated default policy is written with; unknown before the
 # JWT auth method exists, so the job's identity matches any (Identity.accessor None).
 _ACCESSOR = "jwt_nomad_accessor"

@@ -15,6 +15,7 @@ from typing import Any
 from hashistack import _validate as valid
 from hashistack.errors import FieldError
 from hashistack.hcl import Block, block, render
+from hashistack.names import WI_AUDIENCE, WI_AUTH_PATH
 
 ROLES = ("server", "client")
 WORKFLOWS = ("workload-identity", "token")
@@ -48,7 +49,7 @@ class WorkloadIdentity:
         return block(name, aud=list(self.aud), ttl=self.ttl, env=self.env, file=self.file)
 
 
-VAULT_IDENTITY = WorkloadIdentity(aud=("vault.io",), ttl="1h")
+VAULT_IDENTITY = WorkloadIdentity(aud=(WI_AUDIENCE,), ttl="1h")
 CONSUL_IDENTITY = WorkloadIdentity(aud=("consul.io",), ttl="1h")
 
 
@@ -114,7 +115,7 @@ class AgentVaultBlock:
                         path=f"AgentVaultBlock.{name}",
                     )
             if self.jwt_auth_backend_path is None:
-                object.__setattr__(self, "jwt_auth_backend_path", "jwt-nomad")
+                object.__setattr__(self, "jwt_auth_backend_path", WI_AUTH_PATH)
             if self.default_identity is None:
                 object.__setattr__(self, "default_identity", VAULT_IDENTITY)
         else:

@@ -15,6 +15,7 @@ from hashistack import _validate as valid
 from hashistack._cdktf import ConstructError
 from hashistack._cdktf import protect as protect_state
 from hashistack.durations import seconds
+from hashistack.names import WI_AUDIENCE, WI_AUTH_PATH, WI_POLICY, WI_ROLE, WI_USER_CLAIM
 from hashistack.nomad.claims import VAULT_CLAIM_MAPPINGS, task_claims
 from hashistack.vault import presets
 from hashistack.vault.vault_policy import VaultPolicy
@@ -24,9 +25,7 @@ if TYPE_CHECKING:
 
 # The claims Nomad puts in a workload identity, mapped to alias metadata so
 # templated policies can use them (NMD integrations/vault/acl.mdx).
-# The alias name is the job ID: Vault Enterprise bills per alias, and the
-# nomad-setup module says to use the job ID for that reason.
-USER_CLAIM = "/nomad_job_id"
+USER_CLAIM = WI_USER_CLAIM
 # As hashicorp-modules/terraform-vault-nomad-setup maps them (namespace, job,
 # group, task), so policies may template on any of the four: hashistack.nomad.claims.
 CLAIM_MAPPINGS = VAULT_CLAIM_MAPPINGS
@@ -88,10 +87,10 @@ class NomadWorkloadIdentity(Construct):
         id: str,
         *,
         jwks_url: str,
-        path: str = "jwt-nomad",
-        role: str = "nomad-workloads",
-        policy: str = "nomad-workloads",
-        audience: str = "vault.io",
+        path: str = WI_AUTH_PATH,
+        role: str = WI_ROLE,
+        policy: str = WI_POLICY,
+        audience: str = WI_AUDIENCE,
         token_period: str = "30m",
         kv_mount: str = "secret",
         jwks_ca_pem: str | None = None,
