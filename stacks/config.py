@@ -417,6 +417,8 @@ class Consul(Model):
     address: Address = "http://127.0.0.1:8500"
     datacenter: Datacenter = "dc1"
     acl: bool | None = None  # None: off in dev (`consul agent -dev` has no ACLs)
+    # Admin partitions, namespaces and audit logging are Consul Enterprise features.
+    edition: Literal["ce", "enterprise"] = "ce"
     tls: Tls = Tls()
     connect_ca: ConnectCa = ConnectCa()
 
@@ -452,6 +454,8 @@ class Nomad(Model):
     datacenters: list[Name] = Field(default_factory=lambda: ["dc1"], min_length=1)
     version: Line = "1.10.0"
     integration: Literal["workload-identity", "legacy"] | None = None  # None: by version
+    # Audit logging (and Consul namespaces from jobs) need Nomad Enterprise.
+    edition: Literal["ce", "enterprise"] = "ce"
     namespaces: list[Name] = Field(default_factory=lambda: ["default"])
     tls: Tls = Tls()
     agent_tls: AgentTlsFiles | None = None
