@@ -7,6 +7,7 @@ import json
 
 from hashistack.review.model import AttributeChange
 from hashistack.review.resources import REPLACE_ON_CHANGE, diff_resources, mask
+from tests.conftest import ROOT, synth_environments
 
 TOKEN = "hvs.CAESIJ3kq9Zx7Yb2W5dLmNpQrStUvWx"  # a Vault service token's shape
 SECRET_ID = "6f1c2b9e-0d7a-4e5b-9c3f-2a8d1e4b7c60"
@@ -132,6 +133,50 @@ def test_auth_backend_path_replaces_only_with_disable_remount():
                                doc("agents", disable_remount=True))
     assert forced.action == "replace"
     assert forced.attributes[0] == AttributeChange("path", "approle", "agents", True)
+
+
+def test_secrets_engine_mount_paths_remount_like_auth_backends():
+    def doc(rtype, field, value, **extra):
+        return {"dev-vault": stack("dev", {rtype: {"engine_1": {field: value, **extra}}})}
+
+    for rtype, field in (("vault_consul_secret_backend", "path"),
+                         ("vault_nomad_secret_backend", "backend")):
+        (moved,) = diff_resources(doc(rtype, field, "a"), doc(rtype, field, "b"))
+        assert moved.action == "update", rtype
+        (forced,) = diff_resources(doc(rtype, field, "a", disable_remount=True),
+                                   doc(rtype, field, "b", disable_remount=True))
+        assert forced.action == "replace", rtype
+
+
+def test_secrets_engine_roles_replace_on_their_names():
+    def doc(rtype, **body):
+        return {"dev-vault": stack("dev", {rtype: {"role_1": body}})}
+
+    (ttl,) = diff_resources(doc("vault_nomad_secret_role", backend="nomad", role="ci", ttl=1),
+                            doc("vault_nomad_secret_role", backend="nomad", role="ci", ttl=2))
+    assert ttl.action == "update"
+    (renamed,) = diff_resources(doc("vault_nomad_secret_role", backend="nomad", role="ci"),
+                                doc("vault_nomad_secret_role", backend="nomad", role="cd"))
+    assert renamed.action == "replace"
+    (policy,) = diff_resources(doc("vault_consul_secret_backend_role", name="agent",
+                                   consul_policies=["a"]),
+                               doc("vault_consul_secret_backend_role", name="agent",
+                                   consul_policies=["b"]))
+    assert policy.action == "update"
+
+
+def test_database_mount_replaces_when_an_engine_goes_or_is_renamed():
+    def doc(*names):
+        engines = [{"name": n, "connection_url": "x"} for n in names]
+        return {"dev-vault": stack("dev", {"vault_database_secrets_mount": {
+            "db_1": {"path": "database", "postgresql": engines}}})}
+
+    (added,) = diff_resources(doc("a"), doc("a", "b"))
+    assert added.action == "update"
+    (dropped,) = diff_resources(doc("a", "b"), doc("a"))
+    assert dropped.action == "replace"
+    (renamed,) = diff_resources(doc("a"), doc("c"))
+    assert renamed.action == "replace"
 
 
 def test_nomad_job_jobspec_is_an_update_unless_the_job_identity_changes():
@@ -296,9 +341,13 @@ def test_environment_from_metadata_or_stack_name():
     assert {c.action for c in got} == {"create"}
 
 
-def test_every_synthesized_resource_type_has_a_replace_table(shipped):
-    _, synth = shipped
-    types = {t for doc in synth.values() for t in doc.get("resource", {})}
+def test_every_synthesized_resource_type_has_a_replace_table(shipped, tmp_path_factory):
+    examples = {}
+    for example in sorted((ROOT / "examples").iterdir()):
+        out = tmp_path_factory.mktemp(f"{example.name}.out")
+        examples.update(synth_environments(example, out))
+    types = {t for synth in (shipped[1], examples)
+             for doc in synth.values() for t in doc.get("resource", {})}
     assert types and types <= set(REPLACE_ON_CHANGE), types - set(REPLACE_ON_CHANGE)
 
 

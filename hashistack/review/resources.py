@@ -98,6 +98,24 @@ REPLACE_ON_CHANGE: dict[str, frozenset[str]] = {
     "vault_pki_secret_backend_intermediate_set_signed": frozenset({
         "backend", "certificate", "imported_issuers", "imported_keys", _V,
     }),
+    # vault/resource_database_secrets_mount.go: getMountSchema("type") (the
+    # mount's ForceNew fields but type); engines removed: see CONDITIONAL.
+    "vault_database_secrets_mount": frozenset({
+        "seal_wrap", "external_entropy_access", "local", _V,
+    }),
+    # vault/resource_database_secret_backend_connection.go: backend only (the
+    # connection's name is not ForceNew: getCommonDatabaseSchema).
+    "vault_database_secret_backend_connection": frozenset({"backend", _V}),
+    # vault/resource_database_secret_backend_role.go
+    "vault_database_secret_backend_role": frozenset({"name", "backend", "db_name", _V}),
+    # vault/resource_nomad_secret_backend.go: a backend change remounts (CONDITIONAL).
+    "vault_nomad_secret_backend": frozenset({_V}),
+    # vault/resource_nomad_secret_role.go
+    "vault_nomad_secret_role": frozenset({"backend", "role", _V}),
+    # vault/resource_consul_secret_backend.go: local; a path change remounts (CONDITIONAL).
+    "vault_consul_secret_backend": frozenset({"local", _V}),
+    # vault/resource_consul_secret_backend_role.go
+    "vault_consul_secret_backend_role": frozenset({"name", "backend", _V}),
     # consul/resource_consul_certificate_authority.go: all three. Its Delete is
     # schema.RemoveFromState: "replace" forgets the old config and sets the new one
     # (a CA rotation in Consul), nothing in Consul is deleted.
@@ -120,6 +138,10 @@ REPLACE_ON_CHANGE: dict[str, frozenset[str]] = {
     "nomad_job": frozenset(),
     # nomad/resource_namespace.go
     "nomad_namespace": frozenset({"name"}),
+    # nomad/resource_acl_policy.go
+    "nomad_acl_policy": frozenset({"name"}),
+    # nomad/resource_acl_token.go
+    "nomad_acl_token": frozenset({"global", "expiration_ttl"}),
 }
 # Replaced only under a condition the synth output shows, checked in _conditional:
 CONDITIONAL: dict[str, str] = {
@@ -128,6 +150,11 @@ CONDITIONAL: dict[str, str] = {
     # a path change remounts in place on Vault >= 1.10 unless disable_remount.
     "vault_auth_backend": "path, when disable_remount is set (or Vault < 1.10)",
     "vault_jwt_auth_backend": "path, when disable_remount is set (or Vault < 1.10)",
+    # The same CustomizeDiff (getMountCustomizeDiffFunc) on their mount path field.
+    "vault_consul_secret_backend": "path, when disable_remount is set (or Vault < 1.10)",
+    "vault_nomad_secret_backend": "backend, when disable_remount is set (or Vault < 1.10)",
+    # vault/resource_database_secrets_mount.go databaseSecretsMountCustomizeDiff.
+    "vault_database_secrets_mount": "an engine block's name, or fewer engine blocks",
     "nomad_job": "jobspec, when the job's namespace, or its id with deregister_on_id_change, "
                  "changes",
 }
@@ -290,9 +317,14 @@ def _job_identity(jobspec: Any) -> tuple[str, str] | None:
 
 def _conditional(rtype: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
     """Top-level attributes that force replacement only in this change (CONDITIONAL)."""
-    if rtype in ("vault_auth_backend", "vault_jwt_auth_backend"):
-        if not _same(before.get("path"), after.get("path")) and after.get("disable_remount"):
-            return {"path"}
+    remount = {"vault_auth_backend": "path", "vault_jwt_auth_backend": "path",
+               "vault_consul_secret_backend": "path", "vault_nomad_secret_backend": "backend"}
+    if rtype in remount:
+        field = remount[rtype]
+        if not _same(before.get(field), after.get(field)) and after.get("disable_remount"):
+            return {field}
+    if rtype == "vault_database_secrets_mount":
+        return _database_engines(before, after)
     if rtype == "nomad_job" and not _same(before.get("jobspec"), after.get("jobspec")):
         old, new = _job_identity(before.get("jobspec")), _job_identity(after.get("jobspec"))
         if old and new:
@@ -300,6 +332,23 @@ def _conditional(rtype: str, before: Mapping[str, Any], after: Mapping[str, Any]
             if old[0] != new[0] or (old[1] != new[1] and deregister):
                 return {"jobspec"}
     return set()
+
+
+def _database_engines(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
+    """Engine blocks (postgresql, mysql, ...) whose count drops or whose entry's
+    name changes replace the mount (databaseSecretsMountCustomizeDiff)."""
+    forced = set()
+    for key, old in before.items():
+        if not isinstance(old, list) or not all(isinstance(e, dict) and "name" in e for e in old):
+            continue
+        new = after.get(key)
+        new = new if isinstance(new, list) else []
+        pairs = zip(old, new, strict=False)
+        if len(new) < len(old) or any(
+            isinstance(n, dict) and o.get("name") != n.get("name") for o, n in pairs
+        ):
+            forced.add(key)
+    return forced
 
 
 def attribute_changes(rtype: str, before: Mapping[str, Any],
