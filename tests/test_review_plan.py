@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from hashistack.review.model import AttributeChange
+from hashistack.review.alarms import resource_alarms
+from hashistack.review.model import AttributeChange, Review
 from hashistack.review.plan import UNKNOWN, PlanError, read_plan
+from hashistack.review.report import to_markdown, to_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "review"
 TOKEN = "hvs.CAESIJ3kq9Zx7Yb2W5dLmNpQrStUvWx"
@@ -99,6 +101,60 @@ def test_real_terraform_plan(real_plan):
     assert got["terraform_data.pw"].attributes[0] == AttributeChange(
         "input", "p1", "(sensitive)", False)
     assert "hunter2" not in repr(list(got.values()))
+
+
+@pytest.fixture(scope="module")
+def deposed_plan(tmp_path_factory) -> dict:
+    """A real plan with a tainted object and a deposed one. Terraform leaves a
+    deposed object when destroying the old copy fails after a create_before_destroy
+    replacement; the test puts one in the state as Terraform writes it (an instance
+    with a `deposed` key), then plans."""
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform is not on PATH: the deposed-object test needs Terraform")
+    work = tmp_path_factory.mktemp("tfdeposed")
+    (work / "main.tf").write_text(
+        'resource "terraform_data" "db" {\n  input = "live"\n'
+        "  lifecycle {\n    create_before_destroy = true\n  }\n}\n"
+        'resource "terraform_data" "tainted" { input = "t" }\n')
+    _terraform(work, "init", "-no-color")
+    _terraform(work, "apply", "-auto-approve", "-no-color")
+    _terraform(work, "taint", "-no-color", "terraform_data.tainted")
+    state = json.loads((work / "terraform.tfstate").read_text())
+    (db,) = [r for r in state["resources"] if r["name"] == "db"]
+    old = json.loads(json.dumps(db["instances"][0]))
+    old["deposed"] = "00c0ffee"
+    old["attributes"]["id"] = "the-old-copy"
+    db["instances"].append(old)
+    state["serial"] += 1
+    (work / "terraform.tfstate").write_text(json.dumps(state))
+    _terraform(work, "plan", "-out=p", "-no-color")
+    return json.loads(_terraform(work, "show", "-json", "p"))
+
+
+def test_deposed_objects_and_action_reasons_from_a_real_plan(deposed_plan):
+    got = read_plan("prod-vault", "prod", deposed_plan)
+    assert [(c.address, c.action, c.deposed, c.reason) for c in got] == [
+        ("terraform_data.db", "delete", "00c0ffee", None),
+        ("terraform_data.tainted", "replace", None, "the object is tainted"),
+    ]  # the live terraform_data.db is a no-op and not listed
+
+
+def test_a_deposed_stateful_object_is_no_destroy_alarm_and_says_what_it_is():
+    plan = {"format_version": "1.2", "resource_changes": [
+        {"address": "vault_mount.kv", "type": "vault_mount", "deposed": "00c0ffee",
+         "change": {"actions": ["delete"], "before": {"path": "secret"}, "after": None}},
+        {"address": "vault_mount.pki", "type": "vault_mount",
+         "action_reason": "delete_because_no_resource_config",
+         "change": {"actions": ["delete"], "before": {"path": "pki"}, "after": None}},
+    ]}
+    changes = read_plan("prod-vault", "prod", plan)
+    alarms = resource_alarms(changes)
+    assert [a.address for a in alarms] == ["vault_mount.pki"]
+    review = Review(resources=changes)
+    text = to_text(review)
+    assert "vault_mount.kv (deposed object 00c0ffee)" in text
+    assert "vault_mount.pki (because its configuration was removed)" in text
+    assert "deposed object 00c0ffee" in to_markdown(review)
 
 
 def test_documented_format_for_provider_resources():

@@ -20,8 +20,8 @@ def resource_alarms(changes: Iterable[ResourceChange]) -> list[Alarm]:
     """Destroy or replace of state that cannot be recreated; prevent_destroy removed."""
     alarms = []
     for c in changes:
-        if c.type not in STATEFUL:
-            continue
+        if c.type not in STATEFUL or c.deposed:
+            continue  # a deposed object is an old copy; the live one is not touched
         where = dict(environment=c.environment, stack=c.stack, address=c.address)
         if c.action == "delete":
             moved = f" (renamed to {c.renamed_to} without a moved block)" if c.renamed_to else ""

@@ -36,6 +36,11 @@ class ResourceChange:
     renamed_to: str | None = None
     renamed_from: str | None = None
     source: Literal["synth", "plan"] = "synth"
+    # From a plan only: why Terraform chose the action (its `action_reason`, in
+    # words), and the key of a deposed object (an old instance left by a
+    # create_before_destroy replacement; deleting it leaves the live one alone).
+    reason: str | None = None
+    deposed: str | None = None
 
 
 @dataclass(frozen=True)

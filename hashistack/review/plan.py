@@ -9,8 +9,9 @@ Representation"): each `resource_changes[]` entry has `change.actions`
 `["create","delete"]` for a replacement, `["no-op"]`, `["read"]`, `["forget"]`),
 `before`/`after` values, `after_unknown` (true where a value is known only after
 apply), `before_sensitive`/`after_sensitive` (true where a value is sensitive),
-`replace_paths` (the attribute paths that force the replacement) and, after a
-`moved` block, `previous_address`.
+`replace_paths` (the attribute paths that force the replacement), after a
+`moved` block `previous_address`, `action_reason` (why, e.g. a tainted object),
+and `deposed` on an old object a create_before_destroy replacement left behind.
 
 Values go through the same masking as the synth diff (hashistack.review.resources)
 and, where the plan marks them sensitive, are never shown at all.
@@ -37,6 +38,20 @@ ACTIONS: dict[tuple[str, ...], Action] = {
 # state without destroying it (a `removed` block with destroy = false), `no-op`
 # unless a moved block gave it a new address.
 SKIPPED = {("read",), ("no-op",), ("forget",)}
+# `action_reason` values of managed resources, in words for the report
+# (hashicorp/terraform internal/command/jsonplan/plan.go, Terraform 1.11).
+REASONS = {
+    "replace_because_tainted": "the object is tainted",
+    "replace_because_cannot_update": "the provider cannot update it in place",
+    "replace_by_request": "replacement was requested (-replace)",
+    "replace_by_triggers": "replace_triggered_by fired",
+    "delete_because_no_resource_config": "its configuration was removed",
+    "delete_because_no_module": "its module was removed",
+    "delete_because_wrong_repetition": "count/for_each was switched",
+    "delete_because_count_index": "its count index is gone",
+    "delete_because_each_key": "its for_each key is gone",
+    "delete_because_no_move_target": "its moved block's target does not exist",
+}
 
 
 class PlanError(HashistackError):
@@ -150,7 +165,7 @@ def read_plan(stack: str, environment: str, plan: Any) -> list[ResourceChange]:
         raise PlanError(f"resource_changes is {type(changes).__name__}, not a list", path=stack)
     out = [r for i, entry in enumerate(changes)
            if (r := _record(stack, environment, entry, f"resource_changes[{i}]"))]
-    return sorted(out, key=lambda c: (c.address, c.action))
+    return sorted(out, key=lambda c: (c.address, c.deposed or "", c.action))
 
 
 def _record(stack: str, environment: str, entry: Any, where: str) -> ResourceChange | None:
@@ -176,8 +191,12 @@ def _record(stack: str, environment: str, entry: Any, where: str) -> ResourceCha
     attrs: tuple[AttributeChange, ...] = ()
     if action in ("update", "replace"):
         attrs = _attributes(change, where, address, at)
+    reason = entry.get("action_reason")
+    deposed = entry.get("deposed")
     return ResourceChange(environment, stack, address, rtype, action, attributes=attrs,
-                          renamed_from=moved_from, source="plan")
+                          renamed_from=moved_from, source="plan",
+                          reason=REASONS.get(reason, reason) if isinstance(reason, str) else None,
+                          deposed=deposed if isinstance(deposed, str) else None)
 
 
 def _attributes(change: dict, where: str, address: str, at: str

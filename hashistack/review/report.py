@@ -194,11 +194,17 @@ def _resource_row(c: ResourceChange) -> str:
 
 
 def _renamed(c: ResourceChange) -> str:
+    """What the address alone does not say: a rename, a deposed object, the plan's reason."""
+    notes = []
     if c.renamed_to:
-        return f" (renamed to {c.renamed_to})"
+        notes.append(f"renamed to {c.renamed_to}")
     if c.renamed_from:
-        return f" (renamed from {c.renamed_from})"
-    return ""
+        notes.append(f"renamed from {c.renamed_from}")
+    if c.deposed:
+        notes.append(f"deposed object {c.deposed}")
+    if c.reason:
+        notes.append(f"because {c.reason}")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _access_order(access: list[AccessChange]) -> list[AccessChange]:
