@@ -1,4 +1,5 @@
-"""`python -m hashistack check CDKTF_OUT_DIR [--env NAME] [--format text|json] [--jobs N]`
+"""`python -m hashistack check CDKTF_OUT_DIR [--env NAME] [--format text|json] [--jobs N]
+[--rules MODULE:NAME]`
 `python -m hashistack review BASE HEAD [--format markdown|text|json] [--fail-on ...]`
 `python -m hashistack migrate-report CDKTF_OUT_DIR [--env NAME] [--format markdown|json]`
 
@@ -13,6 +14,10 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hashistack.checks.rulekit import Rule
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                        help="environments checked at once (default: the number of CPUs)")
+    check.add_argument("--rules", metavar="MODULE:NAME",
+                       help="the rule pack to run instead of the default: a list of rules "
+                            "in an importable module (acme_checks:PACK)")
     rev = sub.add_parser("review", help="what changes between two synth outputs: access per "
                                         "identity, destroy/replace, alarms (exit 3: approval)")
     rev.add_argument("base", metavar="BASE", help="synth output directory or git ref")
@@ -52,11 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     from hashistack.checks import CheckInputError, load_synth, run_checks
 
     try:
+        rules = _rules(args.rules) if args.rules else None
         synth, rendered = load_synth(args.outdir)
-    except CheckInputError as err:
+        report = run_checks(synth, rendered, env=args.env, jobs=max(1, args.jobs), rules=rules)
+    except (CheckInputError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    report = run_checks(synth, rendered, env=args.env, jobs=max(1, args.jobs))
     if args.env is not None and not report.environments:
         print(f"error: no environment {args.env!r} in {args.outdir}", file=sys.stderr)
         return 2
@@ -65,6 +74,27 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(report.to_text())
     return report.exit_code
+
+
+def _rules(spec: str) -> list[Rule]:
+    """The pack named `module:NAME` (a list or tuple of rules), imported from the
+    current directory or sys.path. ValueError saying what is wrong."""
+    import importlib
+
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ValueError(f"--rules {spec!r}: write MODULE:NAME (acme_checks:PACK)")
+    sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise ValueError(f"--rules {spec!r}: cannot import {module_name}: {err}") from None
+    finally:
+        sys.path.remove(os.getcwd())
+    pack = getattr(module, attr, None)
+    if not isinstance(pack, (list, tuple)):
+        raise ValueError(f"--rules {spec!r}: {module_name}.{attr} is not a list of rules")
+    return list(pack)  # pack_of checks each is a Rule
 
 
 APPROVAL = 3  # exit code: broader access or an alarm, by --fail-on

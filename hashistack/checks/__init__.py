@@ -6,13 +6,13 @@ run at synth (hashistack.checks.synth) and from `python -m hashistack check`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from hashistack.checks.core import ERROR, WARNING, Finding, Report
 from hashistack.checks.env import Env, group
 from hashistack.checks.load import CheckInputError, load_synth
-from hashistack.checks.pack import DEFAULT_PACK, all_rules
+from hashistack.checks.pack import DEFAULT_PACK, all_rules, pack_of
 from hashistack.checks.rulekit import Hit, Rule, finding, run_rules
 from hashistack.checks.suppressions import apply_suppressions, suppression_problem
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # annotations only: this package never imports cdktf at run t
 __all__ = [
     "DEFAULT_PACK", "ERROR", "WARNING", "CheckInputError", "Finding", "Report", "Rule",
     "all_rules",
-    "check_environment", "declare_environment", "load_synth", "run_checks", "suppress",
+    "check_environment", "pack_of", "declare_environment", "load_synth", "run_checks", "suppress",
 ]
 
 TIERS = ("dev", "staging", "prod")
@@ -32,10 +32,13 @@ TIERS = ("dev", "staging", "prod")
 RULE_FAILED = "HS-CHECK-005"
 
 
-def check_environment(env: Env) -> tuple[list[Finding], list[Finding]]:
-    """(active, suppressed) findings for one environment."""
-    found = [f for r in all_rules().values() for f in _run_rule(env, r)]
-    return apply_suppressions(env, found)
+def check_environment(env: Env, rules: Mapping[str, Rule] | None = None
+                      ) -> tuple[list[Finding], list[Finding]]:
+    """(active, suppressed) findings for one environment, by the rules of `rules`
+    (a `pack_of` result; default: the default pack)."""
+    pack = all_rules() if rules is None else rules
+    found = [f for r in pack.values() for f in _run_rule(env, r)]
+    return apply_suppressions(env, found, pack)
 
 
 def _run_rule(env: Env, rule: Rule) -> Iterator[Finding]:
@@ -56,17 +59,21 @@ def _run_rule(env: Env, rule: Rule) -> Iterator[Finding]:
 
 def run_checks(synth: Mapping[str, Mapping[str, object]],
                rendered: Mapping[str, Mapping[str, str]] | None = None,
-               *, env: str | None = None, jobs: int = 1) -> Report:
-    """Run every rule over `{stack: cdk.tf.json dict}` and `{stack: {file: text}}`.
+               *, env: str | None = None, jobs: int = 1,
+               rules: Iterable[Rule] | None = None) -> Report:
+    """Run the rules over `{stack: cdk.tf.json dict}` and `{stack: {file: text}}`.
 
-    Only the environment named `env` is checked, if given. Environments are
-    independent: with `jobs` > 1 they are checked in that many forked processes
-    (where the platform forks; one at a time elsewhere).
+    `rules` is the pack: None for the default pack, or your own list (e.g.
+    `[*DEFAULT_PACK, my_rule]`; the checks' own HS-CHECK rules always run, see
+    `pack_of`). Only the environment named `env` is checked, if given.
+    Environments are independent: with `jobs` > 1 they are checked in that many
+    forked processes (where the platform forks; one at a time elsewhere).
     """
+    pack = pack_of(rules)
     docs = {stack: doc if isinstance(doc, dict) else dict(doc) for stack, doc in synth.items()}
     envs = [e for e in group(docs, rendered) if env is None or e.name == env]
     report = Report()
-    for e, (active, suppressed) in zip(envs, _check_each(envs, jobs), strict=True):
+    for e, (active, suppressed) in zip(envs, _check_each(envs, jobs, pack), strict=True):
         report.findings += active
         report.suppressed += suppressed
         report.environments.append(e.name)
@@ -74,28 +81,33 @@ def run_checks(synth: Mapping[str, Mapping[str, object]],
     return report
 
 
-_FORKED: list[Env] = []  # what forked workers check, inherited rather than pickled
+# What forked workers check and with which rules, inherited rather than pickled.
+_FORKED: list[Env] = []
+_FORKED_PACK: list[Mapping[str, Rule]] = []
 
 
-def _check_each(envs: list[Env], jobs: int) -> list[tuple[list[Finding], list[Finding]]]:
+def _check_each(envs: list[Env], jobs: int, pack: Mapping[str, Rule]
+                ) -> list[tuple[list[Finding], list[Finding]]]:
     import multiprocessing
 
     workers = min(jobs, len(envs))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [check_environment(e) for e in envs]
+        return [check_environment(e, pack) for e in envs]
     from concurrent.futures import ProcessPoolExecutor
 
     _FORKED[:] = envs
+    _FORKED_PACK[:] = [pack]
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             return list(pool.map(_check_forked, range(len(envs))))
     finally:
         _FORKED.clear()
+        _FORKED_PACK.clear()
 
 
 def _check_forked(index: int) -> tuple[list[Finding], list[Finding]]:
-    return check_environment(_FORKED[index])
+    return check_environment(_FORKED[index], _FORKED_PACK[0])
 
 
 def declare_environment(stack: TerraformStack, *, environment: str, tier: str,
@@ -131,12 +143,13 @@ def suppress(construct: IConstruct, rule_id: str, reason: str) -> None:
     """Suppress `rule_id` on a resource, or on every resource under a construct.
 
     `rule_id` may name one finding's detail, as `"HS-VAULT-004[sys/*]"` (its
-    vault_path). Written into the resource's JSON as `"//".hashistack_suppressions`
-    (with the construct's path as its scope), so the CLI sees it too. The reason
-    must say why (at least 10 characters); one that matches no finding is an
-    HS-CHECK-006 warning.
+    vault_path), or a rule of your own pack (`ACME-VAULT-001`; checked against
+    the pack when the checks run). Written into the resource's JSON as
+    `"//".hashistack_suppressions` (with the construct's path as its scope), so
+    the CLI sees it too. The reason must say why (at least 10 characters); one
+    that matches no finding is an HS-CHECK-006 warning.
     """
-    problem = suppression_problem(rule_id, reason)
+    problem = suppression_problem(rule_id, reason, user_rules=True)
     if problem:
         raise ValueError(f"{construct.node.path}: {problem}")
     from cdktf import TerraformResource  # the bridge: only here, only when called

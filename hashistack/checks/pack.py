@@ -3,10 +3,14 @@
 `DEFAULT_PACK` is every rule, in the order findings are reported. A rule is a
 `Rule` (hashistack.checks.rulekit.rule builds it from the decorated function) in
 its own module; nothing registers itself on import. To add a rule: write
-rules/hs_<area>_<nnn>.py and list it here.
+rules/hs_<area>_<nnn>.py and list it here. Your own rules need no change here:
+`pack_of` makes the pack `run_checks(rules=...)` and `apply_checks(rules=...)` run.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
 
 from hashistack.checks.rulekit import Rule
 from hashistack.checks.rules.hs_check_001 import suppression_refused
@@ -77,3 +81,36 @@ if len(RULES) != len(DEFAULT_PACK):
 def all_rules() -> dict[str, Rule]:
     """Every rule of the default pack, by id, in report order."""
     return RULES
+
+
+# The checks' own rules: they report refused and unmatched suppressions and rules
+# that failed, so they run with every pack.
+CHECKS_OWN = tuple(r for r in DEFAULT_PACK if r.id.startswith("HS-CHECK-"))
+# An id for a rule of your own: upper-case words joined by "-" ("ACME-VAULT-001").
+# "HS-" ids are this project's.
+USER_RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+
+
+def pack_of(rules: Iterable[Rule] | None) -> dict[str, Rule]:
+    """The rules that run, by id: the default pack when `rules` is None, else
+    `rules` (e.g. `[*DEFAULT_PACK, my_rule]`, or only your own) plus the checks'
+    own HS-CHECK rules. ValueError on an id given twice, an id that is not
+    `WORD-WORD-...`, or an `HS-` id that is not this project's rule."""
+    if rules is None:
+        return RULES
+    pack: dict[str, Rule] = {}
+    for r in rules:
+        if not isinstance(r, Rule):
+            raise ValueError(f"a rule pack holds Rule objects (made by @rule), got {r!r}")
+        if r.id in pack:
+            raise ValueError(f"rule pack lists {r.id} twice")
+        if r.id.startswith("HS-") and RULES.get(r.id) is not r:
+            raise ValueError(f"{r.id}: HS- ids are hashistack's own; give your rule "
+                             "another prefix (ACME-VAULT-001)")
+        if not USER_RULE_ID.match(r.id):
+            raise ValueError(f"rule id {r.id!r} must be upper-case words joined by '-' "
+                             "(ACME-VAULT-001)")
+        pack[r.id] = r
+    for r in CHECKS_OWN:
+        pack.setdefault(r.id, r)
+    return pack

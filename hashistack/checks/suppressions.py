@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from hashistack.checks.core import MIN_REASON, Finding, Suppression, covers, split_rule
-from hashistack.checks.pack import all_rules
+from hashistack.checks.pack import USER_RULE_ID, all_rules
 from hashistack.checks.rulekit import Hit, Rule, finding
 
 if TYPE_CHECKING:
@@ -30,14 +30,23 @@ UNMATCHED_RULE = "HS-CHECK-006"
 DETAIL_RULES = ("HS-CONSUL-002", "HS-VAULT-001", "HS-VAULT-004", "HS-VAULT-005", "HS-VAULT-011")
 
 
-def suppression_problem(rule_id: str, reason: object) -> str | None:
+def suppression_problem(rule_id: str, reason: object,
+                        rules: Mapping[str, Rule] | None = None, *,
+                        user_rules: bool = False) -> str | None:
     """Why a suppression is refused, or None if it is acceptable.
 
-    `rule_id` is a rule of the pack, or `RULE[detail]` with a non-empty detail
-    for a rule whose findings have one (DETAIL_RULES).
+    `rule_id` is a rule of the pack (`rules`, default: the default pack), or
+    `RULE[detail]` with a non-empty detail for a rule whose findings have one
+    (DETAIL_RULES). With `user_rules`, an id outside the pack that is not an
+    `HS-` id but has a rule id's shape is accepted: the pack that runs is not
+    known yet (`suppress()` in code), and is checked when the checks run.
     """
     known, detail = split_rule(rule_id) if isinstance(rule_id, str) else (rule_id, None)
-    if known not in all_rules():
+    pack = all_rules() if rules is None else rules
+    if known not in pack and not (
+        user_rules and isinstance(known, str) and not known.startswith("HS-")
+        and USER_RULE_ID.match(known) and detail is None
+    ):
         return f"unknown rule {rule_id!r}"
     if detail is not None and known not in DETAIL_RULES:
         return (f"suppression of {rule_id} names a detail, but {known}'s findings have none "
@@ -69,7 +78,7 @@ def apply_suppressions(env: Env, findings: list[Finding],
     refused: list[Finding] = []
     config: list[_Entry] = []
     for where, s in env.config_suppressions():
-        problem = suppression_problem(s.rule, s.reason)
+        problem = suppression_problem(s.rule, s.reason, rules)
         if problem:
             refused.append(finding(env, rules[SUPPRESSION_RULE], Hit(where, problem)))
         else:
@@ -80,7 +89,7 @@ def apply_suppressions(env: Env, findings: list[Finding],
     from_code: dict[tuple, _Entry] = {}
     for res in env.resources():
         for s in res.suppressions():
-            problem = suppression_problem(s.rule, s.reason)
+            problem = suppression_problem(s.rule, s.reason, rules)
             if problem:
                 refused.append(finding(env, rules[SUPPRESSION_RULE], Hit(res, problem)))
                 continue

@@ -8,7 +8,7 @@ naming the construct path. Warnings become construct annotations.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from cdktf import Annotations, App, TerraformStack
 from constructs import Construct, IConstruct
@@ -17,6 +17,8 @@ from hashistack._cdktf import add_stack_validation, settle
 from hashistack.checks import check_environment
 from hashistack.checks.core import ERROR, Finding
 from hashistack.checks.env import Env, environment_of
+from hashistack.checks.pack import pack_of
+from hashistack.checks.rulekit import Rule
 
 
 def _stacks(app_or_stacks: App | Construct | Iterable[TerraformStack]) -> list[TerraformStack]:
@@ -25,13 +27,13 @@ def _stacks(app_or_stacks: App | Construct | Iterable[TerraformStack]) -> list[T
     return list(app_or_stacks)
 
 
-def _env_findings(stacks: list[TerraformStack]) -> list[Finding]:
+def _env_findings(stacks: list[TerraformStack], pack: Mapping[str, Rule]) -> list[Finding]:
     for s in stacks:  # its own validation reports what settling finds
         settle(s)
     docs = {s.node.id: s.to_terraform() for s in stacks}
     name = environment_of(stacks[0].node.id, docs[stacks[0].node.id])
     rendered = {s.node.id: dict(getattr(s, "rendered", None) or {}) for s in stacks}
-    active, _ = check_environment(Env(name, docs, rendered))
+    active, _ = check_environment(Env(name, docs, rendered), pack)
     return active
 
 
@@ -42,8 +44,13 @@ def _construct(stack: TerraformStack, path: str) -> IConstruct:
     return stack
 
 
-def apply_checks(app_or_stacks: App | Construct | Iterable[TerraformStack]) -> None:
-    """Add the checks to each stack (of an App, or the given stacks) as validations."""
+def apply_checks(app_or_stacks: App | Construct | Iterable[TerraformStack], *,
+                 rules: Iterable[Rule] | None = None) -> None:
+    """Add the checks to each stack (of an App, or the given stacks) as validations.
+
+    `rules` is the pack, as for `run_checks`: None for the default pack, or your
+    own list (`[*DEFAULT_PACK, my_rule]`)."""
+    pack = pack_of(rules)
     stacks = _stacks(app_or_stacks)
     by_env: dict[str, list[TerraformStack]] = {}
     for s in stacks:
@@ -55,7 +62,7 @@ def apply_checks(app_or_stacks: App | Construct | Iterable[TerraformStack]) -> N
         def findings(members: list[TerraformStack] = members,
                      cache: list[list[Finding]] = cache) -> list[Finding]:
             if not cache:  # once per environment, at synth, after every override is in
-                cache.append(_env_findings(members))
+                cache.append(_env_findings(members, pack))
             return cache[0]
 
         for stack in members:
