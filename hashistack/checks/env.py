@@ -53,7 +53,7 @@ class Resource:
     @property
     def path(self) -> str:
         """The construct path cdktf recorded, else the stack's name."""
-        path = _obj(_obj(self.body.get("//")).get("metadata")).get("path")
+        path = as_object(as_object(self.body.get("//")).get("metadata")).get("path")
         return path if isinstance(path, str) and path else self.stack  # providers have none
 
     @property
@@ -97,14 +97,14 @@ class Resource:
 
     def suppressions(self) -> list[Suppression]:
         """Those written by `hashistack.checks.suppress(...)` into the resource's JSON."""
-        entries = _obj(self.body.get("//")).get("hashistack_suppressions")
+        entries = as_object(self.body.get("//")).get("hashistack_suppressions")
         return [Suppression(str(e.get("rule", "")), e.get("reason", ""),
                             scope=str(e["scope"]) if e.get("scope") else None)
                 for e in _entries(entries)]
 
     def mapping(self, key: str) -> Mapping[str, Any]:
         """A map attribute (claim_mappings, bound_claims); {} if unset or not a map."""
-        return _obj(self.body.get(key))
+        return as_object(self.body.get(key))
 
     def items(self, key: str) -> list[Any]:
         """A list attribute (a repeated block, a list of objects); [] if unset or not a list."""
@@ -124,7 +124,7 @@ class Env:
 
     def _meta(self, key: str) -> Any:
         for doc in self.stacks.values():
-            value = _obj(_obj(_obj(doc).get("//")).get("hashistack")).get(key)
+            value = as_object(as_object(as_object(doc).get("//")).get("hashistack")).get(key)
             if value is not None:
                 return value
         return None
@@ -176,7 +176,7 @@ class Env:
         """(stack, suppression) of each one the environment file declared."""
         seen, out = set(), []
         for stack, doc in self.stacks.items():
-            declared = _obj(_obj(_obj(doc).get("//")).get("hashistack"))
+            declared = as_object(as_object(as_object(doc).get("//")).get("hashistack"))
             for e in _entries(declared.get("suppressions")):
                 s = Suppression(
                     str(e.get("rule", "")), e.get("reason", ""), str(e.get("resource", ""))
@@ -193,8 +193,8 @@ class Env:
         return [
             Resource(stack, rtype, name, body, self._resolver(stack))
             for stack, doc in sorted(self.stacks.items())
-            for rtype, items in sorted(_obj(_obj(doc).get("resource")).items())
-            for name, body in sorted(_obj(items).items())
+            for rtype, items in sorted(as_object(as_object(doc).get("resource")).items())
+            for name, body in sorted(as_object(items).items())
             if isinstance(body, Mapping)  # hashistack.checks.load refuses anything else
         ]
 
@@ -212,7 +212,7 @@ class Env:
         m = REMOTE_OUTPUT.fullmatch(text)
         if m:
             for producer, doc in sorted(self.stacks.items()):
-                out = _obj(_obj(doc).get("output")).get(m.group(1))
+                out = as_object(as_object(doc).get("output")).get(m.group(1))
                 if isinstance(out, Mapping) and "value" in out:
                     return self.deref(out["value"], producer, _hops + 1)
             return value
@@ -273,7 +273,7 @@ class Env:
     def providers(self, kind: str) -> Iterator[Resource]:
         """Each provider block, addressed like `provider.vault[0]`."""
         for stack, doc in sorted(self.stacks.items()):
-            blocks = _obj(_obj(doc).get("provider")).get(kind) or []
+            blocks = as_object(as_object(doc).get("provider")).get(kind) or []
             for i, body in enumerate(blocks if isinstance(blocks, list) else [blocks]):
                 if isinstance(body, Mapping):
                     yield Resource(stack, "provider", f"{kind}[{i}]", body)
@@ -378,7 +378,7 @@ class Env:
         }
 
 
-def _obj(value: Any) -> Mapping[str, Any]:
+def as_object(value: Any) -> Mapping[str, Any]:
     """The value if it is an object, else {}: what the facts read is never assumed."""
     return value if isinstance(value, Mapping) else {}
 
@@ -403,7 +403,7 @@ def labeled(value: Any) -> list[tuple[str, dict]]:
 
 def environment_of(stack: str, doc: Mapping[str, Any]) -> str:
     """The environment a stack declares, else its name up to the last `-`."""
-    env = _obj(_obj(_obj(doc).get("//")).get("hashistack")).get("environment")
+    env = as_object(as_object(as_object(doc).get("//")).get("hashistack")).get("environment")
     return str(env) if isinstance(env, str) and env else stack.rsplit("-", 1)[0]
 
 

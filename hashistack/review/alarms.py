@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from hashistack.checks import Finding, run_checks
-from hashistack.checks.env import environment_of
+from hashistack.checks.env import as_object, environment_of
 from hashistack.checks.facts.state import STATEFUL
 from hashistack.checks.jsonattr import json_attribute
 from hashistack.review.model import AccessChange, Alarm, ResourceChange
@@ -69,16 +69,11 @@ def transport_alarms(base: Mapping[str, dict], head: Mapping[str, dict]) -> list
 Setting = tuple[tuple[str, str, str], tuple[bool, str]]
 
 
-def _object(value: object) -> Mapping:
-    """`value` when it is an object; an empty one otherwise (odd input reads as nothing)."""
-    return value if isinstance(value, Mapping) else {}
-
-
 def _transport(synth: Mapping[str, dict]) -> Iterable[Setting]:
     """((stack, where, what), (weak, environment)) for each transport setting."""
     for stack, doc in sorted(synth.items()):
         environment = environment_of(stack, doc)
-        providers = _object(doc.get("provider"))
+        providers = as_object(doc.get("provider"))
         for kind, blocks in sorted(providers.items()):
             for i, p in enumerate(blocks if isinstance(blocks, list) else [blocks]):
                 if not isinstance(p, Mapping):
@@ -90,7 +85,7 @@ def _transport(synth: Mapping[str, dict]) -> Iterable[Setting]:
                 for flag in ("skip_tls_verify", "skip_verify", "insecure_https"):
                     yield ((stack, where, f"{flag} = true: the server's certificate is not "
                             "verified"), (p.get(flag) is True, environment))
-        cas = _object(_object(doc.get("resource")).get("consul_certificate_authority"))
+        cas = as_object(as_object(doc.get("resource")).get("consul_certificate_authority"))
         for name, body in sorted(cas.items()):
             config = json_attribute(body.get("config_json")) if isinstance(body, Mapping) else None
             if isinstance(config, dict):
@@ -156,14 +151,14 @@ def _suppressions(synth: Mapping[str, dict]) -> Iterable[tuple[str, str, str, st
         if not isinstance(doc, Mapping):
             continue
         environment = environment_of(stack, doc)
-        declared = _object(_object(doc.get("//")).get("hashistack"))
+        declared = as_object(as_object(doc.get("//")).get("hashistack"))
         for s in declared.get("suppressions") or []:
             if isinstance(s, Mapping):
                 yield (environment, stack, str(s.get("resource") or stack), str(s.get("rule")),
                        str(s.get("reason")))
-        for rtype, items in _object(doc.get("resource")).items():
-            for name, body in _object(items).items():
-                entries = _object(_object(body).get("//")).get("hashistack_suppressions")
+        for rtype, items in as_object(doc.get("resource")).items():
+            for name, body in as_object(items).items():
+                entries = as_object(as_object(body).get("//")).get("hashistack_suppressions")
                 for s in entries or []:
                     if isinstance(s, Mapping):
                         yield (environment, stack, f"{rtype}.{name}", str(s.get("rule")),
