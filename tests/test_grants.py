@@ -1,4 +1,4 @@
-"""Grants (issue 11 §2): a `Grantable` (a policy, a JWT role, an AppRole role)
+"""Grants (issue 11 §2): a `Grantable` (a policy, a JWT role, an AppRole or cert auth role)
 with a default policy, `grant_*` returning a `Grant` that says what was
 granted to whom, and a policy frozen once its text was rendered at synth."""
 
@@ -15,12 +15,21 @@ from cdktf_cdktf_provider_vault.provider import VaultProvider
 from hashistack._cdktf import ConstructError
 from hashistack.nomad import NomadJob
 from hashistack.nomad.jobspec import Group, Job, Task
-from hashistack.vault import AppRole, AppRoleBackend, KvV2, NomadWorkloadIdentity, VaultPolicy
+from hashistack.vault import (
+    AppRole,
+    AppRoleBackend,
+    CertAuthBackend,
+    CertAuthRole,
+    KvV2,
+    NomadWorkloadIdentity,
+    VaultPolicy,
+)
 from hashistack.vault.grants import Grant, Grantable, grant
 from hashistack.vault.policy import PathRule, PolicyDocument
 
 ROOT = Path(__file__).resolve().parent.parent
 JWKS = "https://nomad.example:4646/.well-known/jwks.json"
+CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
 
 def _stack(app: App | None = None) -> TerraformStack:
@@ -90,6 +99,34 @@ def test_an_approle_role_holding_policies_by_name_only_cannot_take_a_grant():
         KvV2(s, "kv").grant_read(role, "web")
 
 
+def _cert_role(s: TerraformStack, policies) -> CertAuthRole:
+    return CertAuthRole(s, "startup", backend=CertAuthBackend(s, "cert"), name="nomad_startup",
+                        certificate=CA_PEM, token_policies=policies)
+
+
+def test_a_grant_to_a_cert_auth_role_adds_to_its_first_policy_object():
+    s = _stack()
+    startup = VaultPolicy(s, "p", name="nomad_startup")
+    role = _cert_role(s, [startup, "nomad-server"])
+    assert role.token_policies == ["nomad_startup", "nomad-server"]
+    granted = grant(role, "auth/token/revoke-accessor", "update")
+    assert granted == Grant(grantee="nomad_startup", grantee_kind="cert-role",
+                            policy="nomad_startup", paths=("auth/token/revoke-accessor",),
+                            capabilities=("update",))
+    assert _rules(startup) == {"auth/token/revoke-accessor": ("update",)}
+    doc = json.loads(Testing.synth(s))
+    (resource,) = doc["resource"]["vault_cert_auth_backend_role"].values()
+    assert resource["token_policies"] == ["nomad_startup", "nomad-server"]
+
+
+def test_a_cert_auth_role_holding_policies_by_name_only_cannot_take_a_grant():
+    s = _stack()
+    role = _cert_role(s, ["nomad_startup"])
+    with pytest.raises(ConstructError, match=r"lab/startup: role 'nomad_startup' holds its "
+                                             r"policies by name only \(nomad_startup\)"):
+        KvV2(s, "kv").grant_read(role, "web")
+
+
 def test_the_grantees_are_grantable_for_the_type_checker():
     s = _stack()
     policy = VaultPolicy(s, "p", name="app-web")
@@ -99,8 +136,10 @@ def test_the_grantees_are_grantable_for_the_type_checker():
         wi.add_job_role("web", job="web", policies=[policy]),
         AppRole(s, "agent", backend=AppRoleBackend(s, "approle"), role="a",
                 token_policies=[policy]),
+        _cert_role(s, [policy]),
     ]
-    assert [g.grantee_kind for g in grantees] == ["policy", "jwt-role", "approle-role"]
+    assert [g.grantee_kind for g in grantees] == ["policy", "jwt-role", "approle-role",
+                                                  "cert-role"]
     assert all(g.default_policy is policy for g in grantees)
 
 

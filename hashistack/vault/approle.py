@@ -11,6 +11,7 @@ from constructs import Construct
 from hashistack._cdktf import ConstructError
 from hashistack._cdktf import protect as protect_state
 from hashistack.durations import seconds
+from hashistack.vault.grants import role_default_policy
 from hashistack.vault.vault_policy import VaultPolicy
 
 
@@ -99,11 +100,4 @@ class AppRole(Construct):
     @property
     def default_policy(self) -> VaultPolicy:
         """The policy grants to this role add to: the first `VaultPolicy` it holds."""
-        if not self.policies:
-            raise ConstructError(
-                self,
-                f"role {self.role!r} holds its policies by name only "
-                f"({', '.join(self.token_policies)}): pass a VaultPolicy in "
-                "token_policies to grant to the role",
-            )
-        return self.policies[0]
+        return role_default_policy(self, self.role, self.policies, self.token_policies)

@@ -13,6 +13,8 @@ from hashistack import _validate as valid
 from hashistack._cdktf import ConstructError
 from hashistack._cdktf import protect as protect_state
 from hashistack.durations import seconds
+from hashistack.vault.grants import role_default_policy
+from hashistack.vault.vault_policy import VaultPolicy
 
 
 def read_ca_pem(path: str | Path) -> str:
@@ -45,7 +47,12 @@ class CertAuthBackend(Construct):
 
 
 class CertAuthRole(Construct):
-    """`vault write auth/cert/certs/<name> certificate=@ca.pem token_policies=...`."""
+    """`vault write auth/cert/certs/<name> certificate=@ca.pem token_policies=...`.
+
+    `token_policies` are policy names or `VaultPolicy` constructs. A `Grantable`
+    (`grantee_kind` "cert-role"): a grant to the role adds to its default
+    policy, the first `VaultPolicy` of `token_policies`.
+    """
 
     def __init__(
         self,
@@ -55,7 +62,7 @@ class CertAuthRole(Construct):
         backend: CertAuthBackend,
         name: str,
         certificate: str,
-        token_policies: Sequence[str],
+        token_policies: Sequence[str | VaultPolicy],
         token_ttl: str | int = "24h",
         allowed_common_names: Sequence[str] = (),
     ) -> None:
@@ -67,7 +74,9 @@ class CertAuthRole(Construct):
         if not token_policies:
             raise ConstructError(self, "token_policies is empty: the login would grant nothing")
         self.name = name
-        self.token_policies = list(token_policies)
+        self.policies = tuple(p for p in token_policies if isinstance(p, VaultPolicy))
+        self.token_policies = [p.name if isinstance(p, VaultPolicy) else p
+                               for p in token_policies]
         self.resource = CertAuthBackendRole(
             self,
             "role",
@@ -78,3 +87,18 @@ class CertAuthRole(Construct):
             token_ttl=seconds(token_ttl),
             allowed_common_names=list(allowed_common_names) or None,
         )
+
+    @property
+    def grantee_name(self) -> str:
+        """The role's name on the cert auth method."""
+        return self.name
+
+    @property
+    def grantee_kind(self) -> str:
+        """`cert-role`."""
+        return "cert-role"
+
+    @property
+    def default_policy(self) -> VaultPolicy:
+        """The policy grants to this role add to: the first `VaultPolicy` it holds."""
+        return role_default_policy(self, self.name, self.policies, self.token_policies)

@@ -3,8 +3,9 @@
 granted to whom.
 
 The grantees are a `VaultPolicy` (its own default policy), a JWT role
-(`JobRole`, from `NomadWorkloadIdentity.add_job_role`) and an AppRole role
-(`AppRole`): a role's default policy is the first `VaultPolicy` it holds,
+(`JobRole`, from `NomadWorkloadIdentity.add_job_role`), an AppRole role
+(`AppRole`) and a cert auth role (`CertAuthRole`): a role's default policy is
+the first `VaultPolicy` it holds,
 the one a grant to the role adds to. Each grantee declares its own access,
 even when two of them hold the same policy: the rules merge (one rule per
 path, as Vault does), and the policy keeps the record of who asked for what.
@@ -32,7 +33,7 @@ class Grantable(Protocol):
 
     @property
     def grantee_kind(self) -> str:
-        """What the grantee is: `policy`, `jwt-role` or `approle-role`."""
+        """What the grantee is: `policy`, `jwt-role`, `approle-role` or `cert-role`."""
         ...
 
     @property
@@ -72,7 +73,7 @@ def preflight(grantee: Grantable, paths: tuple[str, ...] = ()) -> VaultPolicy:
     found = getattr(grantee, "default_policy", None)
     if found is None or not hasattr(found, "add"):
         raise TypeError(f"cannot grant to {type(grantee).__name__}: expected a Grantable "
-                        "(a VaultPolicy, a JobRole or an AppRole)")
+                        "(a VaultPolicy, a JobRole, an AppRole or a CertAuthRole)")
     policy: VaultPolicy = found
     if policy.frozen:
         raise policy.refusal(f"path {paths[0]!r}" if paths else "a grant")
@@ -82,6 +83,21 @@ def preflight(grantee: Grantable, paths: tuple[str, ...] = ()) -> VaultPolicy:
             f"{policy.shared_by}; give the role a policy of its own (first in its "
             "policies), or grant to the shared policy itself on purpose")
     return policy
+
+
+def role_default_policy(role: object, role_name: str, policies: tuple[VaultPolicy, ...],
+                        names: Iterable[str]) -> VaultPolicy:
+    """A role's default policy: the first `VaultPolicy` it holds. A role that holds
+    its policies by name only cannot take a grant: ConstructError saying so."""
+    if policies:
+        return policies[0]
+    from hashistack._cdktf import ConstructError  # a role is a construct: cdktf is loaded
+
+    raise ConstructError(
+        role,  # type: ignore[arg-type]
+        f"role {role_name!r} holds its policies by name only ({', '.join(names)}): "
+        "pass a VaultPolicy in token_policies to grant to the role",
+    )
 
 
 def grant(grantee: Grantable, paths: str | Iterable[str], *capabilities: str) -> Grant:
