@@ -271,3 +271,12 @@ def test_nomad_refusals_name_the_field(make, path):
     with pytest.raises(FieldError) as err:
         make()
     assert err.value.path == path, str(err.value)
+
+
+def test_the_readme_excerpt_is_what_staging_renders(tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Consul and Nomad agents (HA, ACLs, TLS)", 1)[1]
+    excerpt = section.split("```hcl\n", 1)[1].split("```", 1)[0]
+    rendered = agents.consul_files(_load(tmp_path, STAGING, "staging"))["consul-client.hcl"]
+    assert excerpt in rendered
+    assert "Enterprise" in section and "not** audited" in section
