@@ -338,13 +338,13 @@ class Telemetry:
 class AgentAudit:
     """`audit {}` with one file sink: Nomad Enterprise only.
 
-    Nomad's configuration/audit.mdx (hashicorp/web-unified-docs, "audit Block
-    in Agent Configuration", Enterprise) and nomad/structs/config/audit.go:
+    WUD Nomad configuration/audit.mdx ("audit Block in Agent Configuration",
+    Enterprise) and NMD nomad/structs/config/audit.go:
     `enabled`, `sink "<name>" { type = "file", delivery_guarantee, format =
     "json", path, rotate_bytes, rotate_duration, rotate_max_files }`.
     `delivery_guarantee` is "enforced" (a request fails when its event cannot
     be written) or "best-effort". Nomad CE ignores the block: its agent sets a
-    no-op auditor (command/agent/agent_ce.go, `noOpAuditor`), so render none
+    no-op auditor (NMD command/agent/agent_ce.go, `noOpAuditor`), so render none
     there.
     """
 
@@ -392,7 +392,7 @@ class AgentConfig:
     `vault {}`, `consul {}`, `telemetry {}`, `tls {}` and `audit {}` blocks.
 
     `server_join` is `server_join { retry_join = [...] }` inside `server {}`
-    or `client {}` (command/agent/config.go: both have `server_join`): servers
+    or `client {}` (NMD command/agent/config.go: both have `server_join`): servers
     find each other, clients find servers, by DNS name or IP. `acl = True`
     writes `acl { enabled = true }` (configuration/acl.mdx); tokens are never
     part of the file.
