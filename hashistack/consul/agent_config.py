@@ -113,7 +113,8 @@ class ConsulTls:
             children.append(block("https", verify_incoming=self.https_verify_incoming))
         children.append(block("internal_rpc", verify_server_hostname=self.verify_server_hostname))
         if role == "client" and self.auto_encrypt:
-            # tls.mdx `tls.grpc.use_auto_cert`: lets the auto_encrypt certificate
+            # tls.mdx `tls.grpc.use_auto_cert` (agent/config/config.go,
+            # TLSProtocolConfig.UseAutoCert): lets the auto_encrypt certificate
             # serve the gRPC TLS listener that Envoy sidecars use; a client has
             # no certificate of its own to put there.
             children.append(block("grpc", use_auto_cert=True))
