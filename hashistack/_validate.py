@@ -333,3 +333,26 @@ def agent_address(value: str) -> str:
     if not is_agent_address(value):
         raise FieldError(f"{value!r} is not host:port (like 127.0.0.1:8501) or unix:///path")
     return value
+
+
+def is_join_address(value: Any) -> bool:
+    """A host (DNS name or IP address) with an optional `:port`: what Consul's
+    `retry_join` and Nomad's `server_join.retry_join` take for a fixed server
+    (cloud auto-join strings are not taken here)."""
+    if not isinstance(value, str) or not value:
+        return False
+    host, sep, port_text = value.rpartition(":") if value.count(":") == 1 else ("", "", "")
+    if sep:
+        return is_host(host) and port_text.isdigit() and 0 < int(port_text) < 65536
+    if value.startswith("[") and "]:" in value:
+        v6, _, port_text = value[1:].partition("]:")
+        return is_host(v6) and port_text.isdigit() and 0 < int(port_text) < 65536
+    return is_host(value)
+
+
+def join_address(value: Any, what: str) -> str:
+    """A server join address (`is_join_address`), else a FieldError naming `what`."""
+    if not is_join_address(value):
+        raise FieldError(f"{what} {shown(value)} is not a DNS name or IP address "
+                         "(optionally with :port)", path=field_name(what))
+    return str(value)

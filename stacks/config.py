@@ -39,6 +39,7 @@ from hashistack.errors import HashistackError
 from hashistack.key_bits import check_vault_pki_key_bits
 from hashistack.names import WI_AUDIENCE, WI_AUTH_PATH, WI_POLICY, WI_ROLE
 from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integration
+from stacks.agents_config import ConsulCluster, NomadCluster, cluster_problems
 
 
 class ConfigError(HashistackError):
@@ -421,6 +422,7 @@ class Consul(Model):
     edition: Literal["ce", "enterprise"] = "ce"
     tls: Tls = Tls()
     connect_ca: ConnectCa = ConnectCa()
+    cluster: ConsulCluster | None = None  # None: no Consul agent files (dev: consul agent -dev)
 
 
 class AgentTlsFiles(Model):
@@ -460,6 +462,8 @@ class Nomad(Model):
     tls: Tls = Tls()
     agent_tls: AgentTlsFiles | None = None
     consul: NomadConsul = NomadConsul()
+    cluster: NomadCluster | None = None  # None: bootstrap_expect 1, no server_join
+    acl: bool | None = None  # None: off in dev, on in staging and prod (acl { enabled })
 
     @model_validator(mode="after")
     def _version(self) -> Nomad:
@@ -615,6 +619,13 @@ class Environment(Model):
         return self
 
     @model_validator(mode="after")
+    def _clusters(self) -> Environment:
+        problems = cluster_problems(self.tier, self.consul.cluster, self.nomad.cluster)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
     def _nomad_consul_resolves(self) -> Environment:
         nc = self.nomad.consul
         ssl = nc.ssl if nc.ssl is not None else self.consul.address.startswith("https://")
@@ -716,6 +727,11 @@ class Environment(Model):
     @property
     def consul_acl(self) -> bool:
         acl = self.consul.acl
+        return self.tier != "dev" if acl is None else acl
+
+    @property
+    def nomad_acl(self) -> bool:
+        acl = self.nomad.acl
         return self.tier != "dev" if acl is None else acl
 
     @property

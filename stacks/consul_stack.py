@@ -16,7 +16,7 @@ from hashistack.consul import (
     ServiceIntentions,
 )
 from hashistack.consul.connect_ca_config import VaultAuthMethod
-from stacks import backends
+from stacks import agents, backends
 from stacks.config import Environment
 from stacks.vault_stack import jwks_ca_pem
 
@@ -39,6 +39,8 @@ class ConsulStack(TerraformStack):
             insecure_https=c.tls.skip_verify or None,
         )
         backends.configure(self, env, name)
+        # Files to ship to the machines, written beside this stack's JSON.
+        self.rendered: dict[str, str] = agents.consul_files(env)
 
         ca = c.connect_ca
         login = {

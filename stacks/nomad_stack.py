@@ -40,7 +40,7 @@ from hashistack.nomad.vault_agent import (
     VaultTLS,
 )
 from hashistack.nomad.vault_agent import systemd_unit as vault_agent_unit
-from stacks import backends
+from stacks import agents, backends
 from stacks.config import App, Environment
 
 UPSTREAM_PORT_BASE = 10000
@@ -145,6 +145,7 @@ class NomadStack(TerraformStack):
                 vault=vault_block,
                 consul=consul_block,
                 tls=agent_tls,
+                **agents.nomad_settings(env, role),
             )
             self.rendered[f"nomad-{role}.hcl"] = config.to_hcl()
 

@@ -31,7 +31,9 @@ CA_CONFIG = ('{"Address": "https://vault:8200", "AuthMethod": {"Type": "approle"
              '"MountPath": "approle", "Params": {"role_id_file_path": "/run/secrets/ca/r"}}, '
              '"RootPKIPath": "connect-root", "IntermediatePKIPath": "connect-intermediate", '
              '"LeafCertTTL": "24h", "IntermediateCertTTL": "2160h"}')
-SERVER_HCL = 'server {\n  enabled = true\n}\nvault {\n  enabled = true\n%s}\n'
+# Staging and prod agents have ACLs on (HS-NOMAD-010).
+SERVER_HCL = 'server {\n  enabled = true\n}\nacl {\n  enabled = true\n}\n' \
+             'vault {\n  enabled = true\n%s}\n'
 
 
 def res(construct: str, **body) -> dict:
@@ -531,6 +533,7 @@ def test_tls_verification_off(tier, level):
     lambda s, r: _ca(s).update(config_json=CA_CONFIG.replace("https://", "http://")),
     lambda s, r: vault_res(s, "vault_jwt_auth_backend", "jwt").update(jwks_url="http://n/j"),
     lambda s, r: r["t-nomad"].update({"nomad-client.hcl": 'client {\n enabled = true\n}\n'
+                                      'acl {\n enabled = true\n}\n'
                                       'vault {\n address = "http://vault:8200"\n}\n'}),
     lambda s, r: s["t-consul"]["provider"]["consul"][0].pop("scheme"),  # default: http
     lambda s, r: s["t-consul"]["provider"]["consul"][0].update(address="http://consul:8500"),
@@ -726,7 +729,8 @@ def test_resource_suppression_from_code():
 
 # HS-NOMAD-002 -------------------------------------------------------------------------------
 
-CLIENT_HCL = 'client {\n  enabled = true\n}\nconsul {\n  address = "%s"\n%s}\n'
+CLIENT_HCL = 'client {\n  enabled = true\n}\nacl {\n  enabled = true\n}\n' \
+             'consul {\n  address = "%s"\n%s}\n'
 
 
 @pytest.mark.parametrize("address, grpc", [

@@ -30,6 +30,9 @@ SHIPPED_TEXTS = [
         "vault/policy-app-myapp.hcl",
         "vault/policy-consul-connect-ca.hcl",
         "vault/policy-nomad-workloads.hcl",
+        # [consul.cluster]: staging and prod only (dev runs `consul agent -dev`).
+        *(["consul/rendered/consul-client.hcl", "consul/rendered/consul-server.hcl"]
+          if env != "dev" else []),
         "nomad/job-myapp.hcl",
         *(["nomad/job-web.hcl"] if env == "staging" else []),
         "nomad/rendered/nomad-client.hcl",

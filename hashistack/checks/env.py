@@ -18,9 +18,11 @@ from hashistack.vault.policy import INTERPOLATION, PolicyDocument, PolicyError, 
 from hashistack.versions import Version
 
 RENDERED = "rendered"  # pseudo resource type: a file under stacks/<stack>/rendered/
-# Rendered agent configs (stacks/nomad_stack.py: `nomad-<role>.hcl`, `vault-agent-<app>.hcl`):
-# Nomad and Vault Agent read them as HCL1 and refuse to start on one that does not parse.
-AGENT_CONFIG = re.compile(r"(?:nomad|vault-agent)-[^/]+\.hcl")
+# Rendered agent configs (stacks/nomad_stack.py: `nomad-<role>.hcl`, `vault-agent-<app>.hcl`;
+# stacks/agents.py: `consul-<role>.hcl`): Nomad, Vault Agent and Consul read them as HCL1
+# and refuse to start on one that does not parse.
+AGENT_CONFIG = re.compile(r"(?:nomad|vault-agent|consul)-[^/]+\.hcl")
+CONSUL_AGENT_CONFIG = re.compile(r"consul-[^/]+\.hcl")
 NOMAD_AGENT_FILES = ("server", "client")  # top-level blocks that make a file a Nomad agent config
 # `${type.name.attr}`: what cdktf writes for `resource.attr` (e.g. `policy.name`), and the
 # consumer side of a cross-stack reference (an output of the producing stack).
@@ -365,8 +367,16 @@ class Env:
 
     @cached_property
     def agent_configs(self) -> list[tuple[Resource, dict]]:
-        """Rendered Nomad agent configs: those with a `server` or `client` block."""
-        return [(w, d) for w, d in self.rendered_hcl if any(k in d for k in NOMAD_AGENT_FILES)]
+        """Rendered Nomad agent configs: those with a `server` or `client` block (a
+        Consul file's `server = true` is an attribute, not a block)."""
+        return [(w, d) for w, d in self.rendered_hcl
+                if any(blocks(d.get(k)) for k in NOMAD_AGENT_FILES)]
+
+    @cached_property
+    def consul_agent_configs(self) -> list[tuple[Resource, dict]]:
+        """Rendered Consul agent configs (`consul-<role>.hcl`), parsed."""
+        return [(w, d) for w, d in self.rendered_hcl
+                if CONSUL_AGENT_CONFIG.fullmatch(w.name.rsplit("/", 1)[-1])]
 
     def create_from_roles(self) -> set[str]:
         """Token roles a rendered Nomad agent config names in `vault.create_from_role`."""

@@ -23,8 +23,12 @@ from hashistack.checks.rules.hs_consul_001 import ca_ttls
 from hashistack.checks.rules.hs_consul_002 import ca_policy
 from hashistack.checks.rules.hs_consul_003 import upstream_denied
 from hashistack.checks.rules.hs_consul_004 import ca_token_in_state
+from hashistack.checks.rules.hs_consul_005 import consul_acl_off
+from hashistack.checks.rules.hs_consul_006 import consul_tls_off
 from hashistack.checks.rules.hs_nomad_001 import legacy_with_1_10
 from hashistack.checks.rules.hs_nomad_002 import nomad_talks_to_servers
+from hashistack.checks.rules.hs_nomad_010 import nomad_acl_off
+from hashistack.checks.rules.hs_nomad_011 import nomad_quorum
 from hashistack.checks.rules.hs_secret_001 import secret_literals
 from hashistack.checks.rules.hs_state_001 import unguarded_state
 from hashistack.checks.rules.hs_tls_001 import plaintext
@@ -54,6 +58,10 @@ DEFAULT_PACK: tuple[Rule, ...] = (
     agent_config_unreadable,   # HS-CHECK-004
     rule_failed,               # HS-CHECK-005 (reported by the runner)
     nomad_talks_to_servers,    # HS-NOMAD-002
+    consul_acl_off,            # HS-CONSUL-005
+    consul_tls_off,            # HS-CONSUL-006
+    nomad_acl_off,             # HS-NOMAD-010
+    nomad_quorum,              # HS-NOMAD-011
     nomad_token_role,          # HS-VAULT-006
     jwt_role_audiences,        # HS-VAULT-007
     periodic_with_max_ttl,     # HS-VAULT-008

@@ -335,10 +335,68 @@ class Telemetry:
 
 
 @dataclass(frozen=True)
+class AgentAudit:
+    """`audit {}` with one file sink: Nomad Enterprise only.
+
+    WUD Nomad configuration/audit.mdx ("audit Block in Agent Configuration",
+    Enterprise) and NMD nomad/structs/config/audit.go:
+    `enabled`, `sink "<name>" { type = "file", delivery_guarantee, format =
+    "json", path, rotate_bytes, rotate_duration, rotate_max_files }`.
+    `delivery_guarantee` is "enforced" (a request fails when its event cannot
+    be written) or "best-effort". Nomad CE ignores the block: its agent sets a
+    no-op auditor (NMD command/agent/agent_ce.go, `noOpAuditor`), so render none
+    there.
+    """
+
+    path: str = "/var/lib/nomad/audit/audit.log"
+    sink: str = "audit"
+    delivery_guarantee: str = "enforced"
+    rotate_duration: str = "24h"
+    rotate_max_files: int = 10
+    rotate_bytes: int = 104857600
+
+    def __post_init__(self) -> None:
+        valid.file_path(self.path, "AgentAudit.path", absolute=True)
+        valid.name(self.sink, "AgentAudit.sink")
+        if self.delivery_guarantee not in ("enforced", "best-effort"):
+            raise FieldError("AgentAudit.delivery_guarantee must be 'enforced' or "
+                             f"'best-effort', got {self.delivery_guarantee!r}",
+                             path="AgentAudit.delivery_guarantee")
+        valid.duration(self.rotate_duration, "AgentAudit.rotate_duration")
+        for name in ("rotate_max_files", "rotate_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise FieldError(f"AgentAudit.{name} must be an integer >= 1, got {value!r}",
+                                 path=f"AgentAudit.{name}")
+
+    def block(self) -> Block:
+        """The agent's `audit` block."""
+        sink = block(
+            "sink",
+            self.sink,
+            type="file",
+            delivery_guarantee=self.delivery_guarantee,
+            format="json",
+            path=self.path,
+            rotate_duration=self.rotate_duration,
+            rotate_max_files=self.rotate_max_files,
+            rotate_bytes=self.rotate_bytes,
+        )
+        return block("audit", blocks=[sink], enabled=True)
+
+
+@dataclass(frozen=True)
 class AgentConfig:
     """A Nomad agent configuration file for a server or a client: datacenter,
-    region, data directory, `server {}` or `client {}`, and its `vault {}`,
-    `consul {}`, `telemetry {}` and `tls {}` blocks."""
+    region, data directory, `server {}` or `client {}`, and its `acl {}`,
+    `vault {}`, `consul {}`, `telemetry {}`, `tls {}` and `audit {}` blocks.
+
+    `server_join` is `server_join { retry_join = [...] }` inside `server {}`
+    or `client {}` (NMD command/agent/config.go: both have `server_join`): servers
+    find each other, clients find servers, by DNS name or IP. `acl = True`
+    writes `acl { enabled = true }` (configuration/acl.mdx); tokens are never
+    part of the file.
+    """
 
     role: str
     datacenter: str = "dc1"
@@ -351,9 +409,19 @@ class AgentConfig:
     consul: AgentConsulBlock | None = None
     telemetry: Telemetry | None = field(default_factory=Telemetry)
     tls: AgentTls | None = None
+    server_join: Sequence[str] = ()
+    acl: bool = False
+    audit: AgentAudit | None = None
 
     def __post_init__(self) -> None:
         _role(self.role)
+        if isinstance(self.server_join, str):
+            raise FieldError("AgentConfig.server_join must be a list of addresses, not a string",
+                             path="AgentConfig.server_join")
+        object.__setattr__(self, "server_join", tuple(self.server_join))
+        for address in self.server_join:
+            valid.join_address(address, "AgentConfig.server_join entry")
+        valid.flag(self.acl, "AgentConfig.acl")
         for name in ("datacenter", "region", "bind_addr"):
             valid.text(getattr(self, name), f"AgentConfig.{name}", optional=True)
         valid.abs_path(self.data_dir, "AgentConfig.data_dir")
@@ -376,21 +444,28 @@ class AgentConfig:
         if self.role == "server" and self.servers:
             raise FieldError("AgentConfig.servers is a client setting, not for servers",
                              path="AgentConfig.servers")
-        if self.role == "client" and not self.servers and (
+        if self.role == "client" and not self.servers and not self.server_join and (
             self.consul is None or not self.consul.client_auto_join
         ):
             raise FieldError(
-                "AgentConfig.servers is empty and Consul client_auto_join is off: "
+                "AgentConfig.servers and server_join are empty and Consul client_auto_join "
+                "is off: "
                 "the client could never find a server",
                 path="AgentConfig.servers",
             )
 
     def to_hcl(self) -> str:
         """The agent configuration as HCL text."""
+        join = [block("server_join", retry_join=list(self.server_join))] if self.server_join \
+            else []
         if self.role == "server":
-            children = [block("server", enabled=True, bootstrap_expect=self.bootstrap_expect)]
+            children = [block("server", blocks=join, enabled=True,
+                              bootstrap_expect=self.bootstrap_expect)]
         else:
-            children = [block("client", enabled=True, servers=list(self.servers) or None)]
+            children = [block("client", blocks=join, enabled=True,
+                              servers=list(self.servers) or None)]
+        if self.acl:
+            children.append(block("acl", enabled=True))
         if self.tls is not None:
             children.append(self.tls.block())
         if self.consul is not None:
@@ -399,6 +474,8 @@ class AgentConfig:
             children.append(self.vault.block(self.role))
         if self.telemetry is not None:
             children.append(self.telemetry.block())
+        if self.audit is not None:
+            children.append(self.audit.block())
         return render(
             *children,
             attrs={

@@ -7,6 +7,10 @@ client {
   enabled = true
 }
 
+acl {
+  enabled = true
+}
+
 tls {
   http                   = true
   rpc                    = true

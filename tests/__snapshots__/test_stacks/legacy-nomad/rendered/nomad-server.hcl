@@ -8,6 +8,10 @@ server {
   bootstrap_expect = 1
 }
 
+acl {
+  enabled = true
+}
+
 tls {
   http                   = true
   rpc                    = true

@@ -5,6 +5,13 @@ bind_addr  = "0.0.0.0"
 
 client {
   enabled = true
+  server_join {
+    retry_join = ["nomad-1.prod.example.internal", "nomad-2.prod.example.internal", "nomad-3.prod.example.internal"]
+  }
+}
+
+acl {
+  enabled = true
 }
 
 tls {

@@ -5,7 +5,14 @@ bind_addr  = "0.0.0.0"
 
 server {
   enabled          = true
-  bootstrap_expect = 1
+  bootstrap_expect = 3
+  server_join {
+    retry_join = ["nomad-1.prod.example.internal", "nomad-2.prod.example.internal", "nomad-3.prod.example.internal"]
+  }
+}
+
+acl {
+  enabled = true
 }
 
 tls {

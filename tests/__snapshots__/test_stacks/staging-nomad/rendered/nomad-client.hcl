@@ -5,6 +5,13 @@ bind_addr  = "0.0.0.0"
 
 client {
   enabled = true
+  server_join {
+    retry_join = ["nomad-1.staging.example.internal", "nomad-2.staging.example.internal", "nomad-3.staging.example.internal"]
+  }
+}
+
+acl {
+  enabled = true
 }
 
 tls {

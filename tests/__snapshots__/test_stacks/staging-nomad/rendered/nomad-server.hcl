@@ -5,7 +5,14 @@ bind_addr  = "0.0.0.0"
 
 server {
   enabled          = true
-  bootstrap_expect = 1
+  bootstrap_expect = 3
+  server_join {
+    retry_join = ["nomad-1.staging.example.internal", "nomad-2.staging.example.internal", "nomad-3.staging.example.internal"]
+  }
+}
+
+acl {
+  enabled = true
 }
 
 tls {
