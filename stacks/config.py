@@ -39,6 +39,8 @@ from hashistack.errors import HashistackError
 from hashistack.key_bits import check_vault_pki_key_bits
 from hashistack.names import WI_AUDIENCE, WI_AUTH_PATH, WI_POLICY, WI_ROLE
 from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integration
+from stacks.consul_tenancy import consul_tenancy_name, consul_tenancy_problem
+from stacks.legacy import keep_legacy_problem
 
 
 class ConfigError(HashistackError):
@@ -101,6 +103,13 @@ def _datacenter(value: str) -> str:
     return value
 
 
+def _nomad_namespace(value: str) -> str:
+    if not valid.NOMAD_NAMESPACE.fullmatch(value):
+        raise ValueError(f"{shown(value)} is not a Nomad namespace name: 1 to 128 ASCII "
+                         "letters, digits and '-' (Nomad's validNamespaceName)")
+    return value
+
+
 def _line(value: str) -> str:
     return valid.text(value, "the value")
 
@@ -118,6 +127,7 @@ DnsName = Annotated[str, AfterValidator(_dns_name)]
 Image = Annotated[str, AfterValidator(_image)]
 Datacenter = Annotated[str, AfterValidator(_datacenter)]
 Line = Annotated[str, AfterValidator(_line)]
+NomadNamespaceName = Annotated[str, AfterValidator(_nomad_namespace)]
 # A file on the machine that runs cdktf / Terraform (relative to where it runs).
 DeployFile = Annotated[str, AfterValidator(lambda v: valid.file_path(v, "the path"))]
 # A file on the Nomad, Consul or Vault machines: always absolute.
@@ -456,10 +466,12 @@ class Nomad(Model):
     integration: Literal["workload-identity", "legacy"] | None = None  # None: by version
     # Audit logging (and Consul namespaces from jobs) need Nomad Enterprise.
     edition: Literal["ce", "enterprise"] = "ce"
-    namespaces: list[Name] = Field(default_factory=lambda: ["default"])
+    namespaces: list[NomadNamespaceName] = Field(default_factory=lambda: ["default"])
     tls: Tls = Tls()
     agent_tls: AgentTlsFiles | None = None
     consul: NomadConsul = NomadConsul()
+    # Workload identity while the legacy token flow still runs beside it (stacks/legacy.py).
+    keep_legacy_flow: bool = False
 
     @model_validator(mode="after")
     def _version(self) -> Nomad:
@@ -520,13 +532,16 @@ class AppDatabase(Model):
         default_factory=lambda: {"DB_USER": "username", "DB_PASS": "password"}, min_length=1)
 
 
+ConsulTenancyName = Annotated[str, AfterValidator(consul_tenancy_name)]
+
+
 class App(Model):
     """An application: its KV secrets, its database credentials, its Vault grant,
     its job and service."""
 
     name: ServiceName
     image: Image
-    namespace: Name = "default"
+    namespace: NomadNamespaceName = "default"
     port: int = Field(default=8080, ge=1, le=65535)
     count: int = Field(default=1, ge=0)
     secrets: dict[EnvName, SecretKey] = Field(default_factory=dict)  # ENV_VAR -> KV key
@@ -534,6 +549,9 @@ class App(Model):
     upstreams: list[ServiceName] = Field(default_factory=list)
     # An HTTP path: RFC 3986 path and query characters, no braces.
     health_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9._~!$&'()*+,;=:@/%?-]*$")] = "/health"
+    # Consul Enterprise: the group's `consul { namespace, partition }` (stacks/consul_tenancy.py).
+    consul_namespace: ConsulTenancyName | None = None
+    consul_partition: ConsulTenancyName | None = None
 
     @model_validator(mode="after")
     def _upstreams(self) -> App:
@@ -642,14 +660,19 @@ class Environment(Model):
     @model_validator(mode="after")
     def _integration_fits_version(self) -> Environment:
         check_integration(self.nomad_version, self.integration)
-        if self.integration == "legacy" and not self.vault.token_role.orphan:
+        legacy = self.integration == "legacy" or self.nomad.keep_legacy_flow
+        if legacy and not self.vault.token_role.orphan:
             # The start-up script revokes the previous server token at each start;
             # revoking a token revokes its children, which task tokens made from a
             # non-orphan role are (Nomad's docs set "orphan": true on nomad-cluster).
             raise ValueError("vault.token_role.orphan must be true for the legacy flow: "
                              "revoking the previous server token at a restart would "
                              "revoke every task token it made")
-        if self.integration == "legacy":
+        problem = keep_legacy_problem(self.nomad.keep_legacy_flow, self.integration,
+                                      self.nomad_version)
+        if problem:
+            raise ValueError(problem)
+        if self.integration == "legacy" or self.nomad.keep_legacy_flow:
             # Seed 003: cert auth "requires Vault to be started with TLS", and
             # the role needs the CA that signed nomad_startup.crt.
             if not self.vault.address.startswith("https://"):
@@ -679,6 +702,9 @@ class Environment(Model):
                 raise ValueError(f"apps.{app.name}.upstreams: unknown app {', '.join(unknown)}")
             if app.database is not None:
                 self._app_database(app.name, app.database)
+            problem = consul_tenancy_problem(app, self.consul.edition, self.nomad.edition)
+            if problem:
+                raise ValueError(f"apps.{app.name}.{problem}")
             if app.database is not None and set(app.database.env) & set(app.secrets):
                 both = sorted(set(app.database.env) & set(app.secrets))
                 raise ValueError(f"apps.{app.name}: {', '.join(both)} set by both secrets and "

@@ -25,6 +25,8 @@ from hashistack.vault import (
 from hashistack.vault.cert_auth import read_ca_pem
 from stacks import backends
 from stacks.config import Environment
+from stacks.legacy import keeps_legacy
+from stacks.namespaces import secret_path
 
 
 def app_policy_name(app: str) -> str:
@@ -136,12 +138,12 @@ class VaultStack(TerraformStack):
                     bound_cidrs=v.agent_approle.bound_cidrs,
                 )
                 # The agent's templates read the app's secret (stacks/nomad_stack.py).
-                self.kv.grant_read(agent, app.name)
+                self.kv.grant_read(agent, secret_path(app))
 
         self.app_roles = {}  # app -> JobRole (workload identity only)
         if env.integration == "workload-identity":
             self._workload_identity(env)
-        else:
+        if keeps_legacy(env.integration, env.nomad.keep_legacy_flow):
             self._legacy(env)
 
     def _databases(self, env: Environment) -> DatabaseSecrets:
