@@ -40,6 +40,7 @@ from hashistack.key_bits import check_vault_pki_key_bits
 from hashistack.names import WI_AUDIENCE, WI_AUTH_PATH, WI_POLICY, WI_ROLE
 from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integration
 from stacks.consul_tenancy import consul_tenancy_name, consul_tenancy_problem
+from stacks.database_tls import resolve_tls_ca_files, tls_ca_problem
 from stacks.legacy import keep_legacy_problem
 
 
@@ -146,7 +147,8 @@ def _unique(values: list, what: str) -> None:
 
 
 # Where a value may span lines: PEM text.
-MULTI_LINE = {("vault", "cert_auth", "ca_pem"), ("vault", "workload_identity", "jwks_ca_pem")}
+MULTI_LINE = {("vault", "cert_auth", "ca_pem"), ("vault", "workload_identity", "jwks_ca_pem"),
+              ("vault", "databases", "tls_ca")}
 
 
 def _data_only(data: object, where: tuple = ()) -> None:
@@ -355,6 +357,10 @@ class Database(Model):
     username: Name  # the root user Vault connects as (its password: out of band)
     ssl_mode: Literal["disable", "require", "verify-ca", "verify-full"] = "verify-full"
     roles: list[DatabaseRole] = Field(min_length=1)
+    # The CA of the database's certificate, for verify-ca / verify-full (stacks/database_tls.py).
+    tls_ca_file: DeployFile | None = None
+    tls_ca: Pem | None = None
+    tls_ca_system_roots: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -368,6 +374,9 @@ class Database(Model):
     @model_validator(mode="after")
     def _unique_roles(self) -> Database:
         _unique([r.name for r in self.roles], "roles")
+        problem = tls_ca_problem(self)
+        if problem:
+            raise ValueError(problem)
         return self
 
     @property
@@ -818,6 +827,10 @@ def load(path: Path) -> Environment:
     if env.name != path.stem:
         raise ConfigError(f"{path}: name: {env.name!r} must match the file name {path.stem!r}",
                           path=path)
+    try:
+        env = resolve_tls_ca_files(env, path)
+    except ValueError as err:
+        raise ConfigError(f"{path}: {err}", path=path) from None
     return _resolve_files(env, path)
 
 

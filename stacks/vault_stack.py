@@ -150,8 +150,9 @@ class VaultStack(TerraformStack):
         v = env.vault
         engine = DatabaseSecrets(self, "databases", path=v.database_mount)
         for db in v.databases:
+            # tls_ca_file was read into tls_ca when the file was loaded (stacks/database_tls.py).
             engine.add_connection(db.name, plugin=db.plugin, connection_url=db.connection_url,
-                                  username=db.username)
+                                  username=db.username, tls_ca=db.tls_ca)
             for role in db.roles:
                 engine.add_role(
                     role.name,
