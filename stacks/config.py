@@ -42,6 +42,7 @@ from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integrat
 from stacks.consul_tenancy import consul_tenancy_name, consul_tenancy_problem
 from stacks.database_tls import resolve_tls_ca_files, tls_ca_problem
 from stacks.legacy import keep_legacy_problem
+from stacks.namespace_config import NamespaceConfig, namespace_config_problem
 
 
 class ConfigError(HashistackError):
@@ -481,12 +482,17 @@ class Nomad(Model):
     consul: NomadConsul = NomadConsul()
     # Workload identity while the legacy token flow still runs beside it (stacks/legacy.py).
     keep_legacy_flow: bool = False
+    # Description, meta, quota, capabilities, node pools per namespace (stacks/namespace_config.py).
+    namespace_config: dict[str, NamespaceConfig] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _version(self) -> Nomad:
         Version.parse(self.version)
         _unique(self.namespaces, "namespaces")
         _unique(self.datacenters, "datacenters")
+        problem = namespace_config_problem(self.namespaces, self.namespace_config, self.edition)
+        if problem:
+            raise ValueError(problem.removeprefix("nomad."))
         return self
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from hashistack.nomad import NomadNamespace
+from hashistack.nomad import Capabilities, NodePoolConfig, NomadNamespace
 from stacks.config import App, Environment
+from stacks.namespace_config import NamespaceConfig
 
 
 def nomad_namespaces(scope: Construct, env: Environment) -> dict[str, NomadNamespace]:
@@ -16,8 +17,13 @@ def nomad_namespaces(scope: Construct, env: Environment) -> dict[str, NomadNames
     for ns in env.nomad.namespaces:
         if ns == "default":
             continue
-        made[ns] = NomadNamespace(scope, f"namespace-{ns}", name=ns, description="hashistack",
-                                  edition=env.nomad.edition)
+        c = env.nomad.namespace_config.get(ns) or NamespaceConfig()
+        caps, pools = c.capabilities, c.node_pool_config
+        made[ns] = NomadNamespace(
+            scope, f"namespace-{ns}", name=ns, description=c.description or "hashistack",
+            meta=c.meta or None, quota=c.quota, edition=env.nomad.edition,
+            capabilities=Capabilities(**caps.model_dump()) if caps else None,
+            node_pool_config=NodePoolConfig(**pools.model_dump()) if pools else None)
         made[ns].resource.override_logical_id(f"namespace-{ns}")
     return made
 

@@ -186,3 +186,47 @@ def test_consul_tasks_role_exists_for_the_namespace(payments):
 def test_default_namespace_apps_keep_their_path(shipped):
     (job,) = [j for j in resources(shipped[1]["dev-nomad"], "nomad_job").values()]
     assert {r.path for r in read_jobspec(job["jobspec"])} == {"secret/data/myapp"}
+
+
+# [nomad.namespace_config.<ns>] ---------------------------------------------------------
+
+SETTINGS = """
+tier = "dev"
+[nomad]
+edition = "%s"
+namespaces = ["default", "payments"]
+[nomad.namespace_config.payments]
+description = "Payments team"
+meta = { owner = "payments" }
+capabilities = { enabled_task_drivers = ["docker"], disabled_network_modes = ["host"] }
+%s
+"""
+
+
+def test_environment_file_configures_the_namespace(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "ns.toml").write_text(SETTINGS % (
+        "enterprise", 'quota = "payments"\nnode_pool_config = { default = "prod" }'))
+    nomad = synth_environments(src, tmp_path / "out")["ns-nomad"]
+    ns = resources(nomad, "nomad_namespace")["namespace-payments"]
+    assert ns["description"] == "Payments team" and ns["meta"] == {"owner": "payments"}
+    assert ns["capabilities"] == {"enabled_task_drivers": ["docker"],
+                                  "disabled_network_modes": ["host"]}
+    assert ns["quota"] == "payments" and ns["node_pool_config"] == {"default": "prod"}
+
+
+@pytest.mark.parametrize("edition, extra, why", [
+    ("ce", 'quota = "payments"', "namespace_config.payments.quota: a Nomad Enterprise feature"),
+    ("ce", 'node_pool_config = { default = "prod" }', "node_pool_config: a Nomad Enterprise"),
+    ("enterprise", 'node_pool_config = { allowed = ["a"], denied = ["b"] }',
+     "allowed or denied, not both"),
+    ("ce", "[nomad.namespace_config.billing]", "'billing' is not in nomad.namespaces"),
+    ("ce", "[nomad.namespace_config.default]", "`default` is Nomad's own namespace"),
+    ("ce", 'colour = "red"', "unknown key"),
+])
+def test_namespace_config_refusals(tmp_path, edition, extra, why):
+    path = tmp_path / "t.toml"
+    path.write_text(SETTINGS % (edition, extra))
+    with pytest.raises(ConfigError, match=why):
+        load(path)
