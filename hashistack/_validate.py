@@ -34,6 +34,9 @@ SHELL_SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 # What an environment file names (stacks/config.py `Name`): ASCII letters, digits,
 # '-' and '_', so it can join resource IDs, paths and file names as is.
 CONFIG_NAME = re.compile(r"[A-Za-z0-9_-]+")
+# A Nomad namespace name: Nomad's validNamespaceName, ^[a-zA-Z0-9-]{1,128}$
+# (nomad/structs/structs.go): no '_' or '.', unlike job names.
+NOMAD_NAMESPACE = re.compile(r"[a-zA-Z0-9-]{1,128}")
 # A service name: an RFC 1123 label (letters, digits, '-', at most 63). Nomad
 # refuses other names (job-specification/service.mdx `name`) and takes them in any
 # case: SERVICE_NAME_ANY_CASE, the jobspec's `service` and `upstreams`. The config

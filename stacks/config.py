@@ -40,6 +40,10 @@ from hashistack.key_bits import check_vault_pki_key_bits
 from hashistack.names import WI_AUDIENCE, WI_AUTH_PATH, WI_POLICY, WI_ROLE
 from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integration
 from stacks.agents_config import ConsulCluster, NomadCluster, cluster_problems
+from stacks.consul_tenancy import consul_tenancy_name, consul_tenancy_problem
+from stacks.database_tls import resolve_tls_ca_files, tls_ca_problem
+from stacks.legacy import keep_legacy_problem
+from stacks.namespace_config import NamespaceConfig, namespace_config_problem
 
 
 class ConfigError(HashistackError):
@@ -102,6 +106,13 @@ def _datacenter(value: str) -> str:
     return value
 
 
+def _nomad_namespace(value: str) -> str:
+    if not valid.NOMAD_NAMESPACE.fullmatch(value):
+        raise ValueError(f"{shown(value)} is not a Nomad namespace name: 1 to 128 ASCII "
+                         "letters, digits and '-' (Nomad's validNamespaceName)")
+    return value
+
+
 def _line(value: str) -> str:
     return valid.text(value, "the value")
 
@@ -119,6 +130,7 @@ DnsName = Annotated[str, AfterValidator(_dns_name)]
 Image = Annotated[str, AfterValidator(_image)]
 Datacenter = Annotated[str, AfterValidator(_datacenter)]
 Line = Annotated[str, AfterValidator(_line)]
+NomadNamespaceName = Annotated[str, AfterValidator(_nomad_namespace)]
 # A file on the machine that runs cdktf / Terraform (relative to where it runs).
 DeployFile = Annotated[str, AfterValidator(lambda v: valid.file_path(v, "the path"))]
 # A file on the Nomad, Consul or Vault machines: always absolute.
@@ -137,7 +149,8 @@ def _unique(values: list, what: str) -> None:
 
 
 # Where a value may span lines: PEM text.
-MULTI_LINE = {("vault", "cert_auth", "ca_pem"), ("vault", "workload_identity", "jwks_ca_pem")}
+MULTI_LINE = {("vault", "cert_auth", "ca_pem"), ("vault", "workload_identity", "jwks_ca_pem"),
+              ("vault", "databases", "tls_ca")}
 
 
 def _data_only(data: object, where: tuple = ()) -> None:
@@ -346,6 +359,10 @@ class Database(Model):
     username: Name  # the root user Vault connects as (its password: out of band)
     ssl_mode: Literal["disable", "require", "verify-ca", "verify-full"] = "verify-full"
     roles: list[DatabaseRole] = Field(min_length=1)
+    # The CA of the database's certificate, for verify-ca / verify-full (stacks/database_tls.py).
+    tls_ca_file: DeployFile | None = None
+    tls_ca: Pem | None = None
+    tls_ca_system_roots: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -359,6 +376,9 @@ class Database(Model):
     @model_validator(mode="after")
     def _unique_roles(self) -> Database:
         _unique([r.name for r in self.roles], "roles")
+        problem = tls_ca_problem(self)
+        if problem:
+            raise ValueError(problem)
         return self
 
     @property
@@ -458,18 +478,25 @@ class Nomad(Model):
     integration: Literal["workload-identity", "legacy"] | None = None  # None: by version
     # Audit logging (and Consul namespaces from jobs) need Nomad Enterprise.
     edition: Literal["ce", "enterprise"] = "ce"
-    namespaces: list[Name] = Field(default_factory=lambda: ["default"])
+    namespaces: list[NomadNamespaceName] = Field(default_factory=lambda: ["default"])
     tls: Tls = Tls()
     agent_tls: AgentTlsFiles | None = None
     consul: NomadConsul = NomadConsul()
     cluster: NomadCluster | None = None  # None: bootstrap_expect 1, no server_join
     acl: bool | None = None  # None: off in dev, on in staging and prod (acl { enabled })
+    # Workload identity while the legacy token flow still runs beside it (stacks/legacy.py).
+    keep_legacy_flow: bool = False
+    # Description, meta, quota, capabilities, node pools per namespace (stacks/namespace_config.py).
+    namespace_config: dict[str, NamespaceConfig] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _version(self) -> Nomad:
         Version.parse(self.version)
         _unique(self.namespaces, "namespaces")
         _unique(self.datacenters, "datacenters")
+        problem = namespace_config_problem(self.namespaces, self.namespace_config, self.edition)
+        if problem:
+            raise ValueError(problem.removeprefix("nomad."))
         return self
 
 
@@ -524,13 +551,16 @@ class AppDatabase(Model):
         default_factory=lambda: {"DB_USER": "username", "DB_PASS": "password"}, min_length=1)
 
 
+ConsulTenancyName = Annotated[str, AfterValidator(consul_tenancy_name)]
+
+
 class App(Model):
     """An application: its KV secrets, its database credentials, its Vault grant,
     its job and service."""
 
     name: ServiceName
     image: Image
-    namespace: Name = "default"
+    namespace: NomadNamespaceName = "default"
     port: int = Field(default=8080, ge=1, le=65535)
     count: int = Field(default=1, ge=0)
     secrets: dict[EnvName, SecretKey] = Field(default_factory=dict)  # ENV_VAR -> KV key
@@ -538,6 +568,9 @@ class App(Model):
     upstreams: list[ServiceName] = Field(default_factory=list)
     # An HTTP path: RFC 3986 path and query characters, no braces.
     health_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9._~!$&'()*+,;=:@/%?-]*$")] = "/health"
+    # Consul Enterprise: the group's `consul { namespace, partition }` (stacks/consul_tenancy.py).
+    consul_namespace: ConsulTenancyName | None = None
+    consul_partition: ConsulTenancyName | None = None
 
     @model_validator(mode="after")
     def _upstreams(self) -> App:
@@ -653,14 +686,19 @@ class Environment(Model):
     @model_validator(mode="after")
     def _integration_fits_version(self) -> Environment:
         check_integration(self.nomad_version, self.integration)
-        if self.integration == "legacy" and not self.vault.token_role.orphan:
+        legacy = self.integration == "legacy" or self.nomad.keep_legacy_flow
+        if legacy and not self.vault.token_role.orphan:
             # The start-up script revokes the previous server token at each start;
             # revoking a token revokes its children, which task tokens made from a
             # non-orphan role are (Nomad's docs set "orphan": true on nomad-cluster).
             raise ValueError("vault.token_role.orphan must be true for the legacy flow: "
                              "revoking the previous server token at a restart would "
                              "revoke every task token it made")
-        if self.integration == "legacy":
+        problem = keep_legacy_problem(self.nomad.keep_legacy_flow, self.integration,
+                                      self.nomad_version)
+        if problem:
+            raise ValueError(problem)
+        if self.integration == "legacy" or self.nomad.keep_legacy_flow:
             # Seed 003: cert auth "requires Vault to be started with TLS", and
             # the role needs the CA that signed nomad_startup.crt.
             if not self.vault.address.startswith("https://"):
@@ -690,6 +728,9 @@ class Environment(Model):
                 raise ValueError(f"apps.{app.name}.upstreams: unknown app {', '.join(unknown)}")
             if app.database is not None:
                 self._app_database(app.name, app.database)
+            problem = consul_tenancy_problem(app, self.consul.edition, self.nomad.edition)
+            if problem:
+                raise ValueError(f"apps.{app.name}.{problem}")
             if app.database is not None and set(app.database.env) & set(app.secrets):
                 both = sorted(set(app.database.env) & set(app.secrets))
                 raise ValueError(f"apps.{app.name}: {', '.join(both)} set by both secrets and "
@@ -808,6 +849,10 @@ def load(path: Path) -> Environment:
     if env.name != path.stem:
         raise ConfigError(f"{path}: name: {env.name!r} must match the file name {path.stem!r}",
                           path=path)
+    try:
+        env = resolve_tls_ca_files(env, path)
+    except ValueError as err:
+        raise ConfigError(f"{path}: {err}", path=path) from None
     return _resolve_files(env, path)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from cdktf import TerraformStack
-from cdktf_cdktf_provider_nomad.namespace import Namespace
 from cdktf_cdktf_provider_nomad.provider import NomadProvider
 from constructs import Construct
 
@@ -42,6 +41,9 @@ from hashistack.nomad.vault_agent import (
 from hashistack.nomad.vault_agent import systemd_unit as vault_agent_unit
 from stacks import agents, backends
 from stacks.config import App, Environment
+from stacks.consul_tenancy import consul_block
+from stacks.legacy import keeps_legacy, side_by_side
+from stacks.namespaces import nomad_namespaces, secret_path
 
 UPSTREAM_PORT_BASE = 10000
 STARTUP_SCRIPT = "/opt/nomad/bin/nomad-startup.sh"
@@ -71,20 +73,18 @@ class NomadStack(TerraformStack):
         self.rendered: dict[str, str] = {}
 
         # Nomad has only `default` until a namespace is made.
-        self.namespaces = {
-            ns: Namespace(self, f"namespace-{ns}", name=ns, description="hashistack")
-            for ns in env.nomad.namespaces
-            if ns != "default"
-        }
+        self.namespaces = nomad_namespaces(self, env)
         wi = env.integration == "workload-identity"
         ports = {a.name: UPSTREAM_PORT_BASE + i for i, a in enumerate(env.apps)}
         self.jobs = {}
         for app in env.apps:
-            job = NomadJob(self, f"job-{app.name}", job=_app_job(env, app, ports))
+            job = NomadJob(self, f"job-{app.name}", job=_app_job(env, app, ports),
+                           namespace=self.namespaces.get(app.namespace))
+            path = secret_path(app)
             if app.secrets and wi:
-                job.use_secret(vault.kv, app.name, app.secrets, role=vault.app_roles[app.name])
+                job.use_secret(vault.kv, path, app.secrets, role=vault.app_roles[app.name])
             elif app.secrets:
-                job.use_secret(vault.kv, app.name, app.secrets, policy=vault.app_policies[app.name])
+                job.use_secret(vault.kv, path, app.secrets, policy=vault.app_policies[app.name])
             if app.database is not None:
                 # The same login as the KV read: the app's role (WI) or its policy (legacy).
                 db = app.database
@@ -94,14 +94,12 @@ class NomadStack(TerraformStack):
                 else:
                     job.use_dynamic_secret(vault.databases, db.role, db.env,
                                            policy=vault.app_policies[app.name])
-            if app.namespace != "default":
-                job.resource.depends_on = [self.namespaces[app.namespace].fqn]
             self.jobs[app.name] = job
             if app.name in vault.agent_roles:
                 self._vault_agent(env, app, vault)
 
         self._agents(env)
-        if not wi:
+        if keeps_legacy(env.integration, env.nomad.keep_legacy_flow):
             self._bootstrap(env)
 
     def _agents(self, env: Environment) -> None:
@@ -142,7 +140,8 @@ class NomadStack(TerraformStack):
                 role=role,
                 datacenter=n.datacenters[0],
                 region=n.region,
-                vault=vault_block,
+                vault=(side_by_side(vault_block, v.token_role.name)
+                       if role == "server" and n.keep_legacy_flow else vault_block),
                 consul=consul_block,
                 tls=agent_tls,
                 **agents.nomad_settings(env, role),
@@ -188,7 +187,8 @@ class NomadStack(TerraformStack):
             tls = VaultTLS(ca_cert=v.tls.ca_file) if v.tls.ca_file else None
             return {"vault_address": v.address, "auto_auth": auto_auth, "tls": tls}
 
-        data = secret_env_template(vault.kv.data_path(app.name), app.secrets)
+        kv_path = vault.kv.data_path(secret_path(app))
+        data = secret_env_template(kv_path, app.secrets)
         self.rendered[f"{vault_agent_role(app.name)}.hcl"] = VaultAgentConfig(
             **login(app.name),
             templates=[
@@ -201,7 +201,7 @@ class NomadStack(TerraformStack):
             **login(f"{app.name}-exec"),
             env_templates=[
                 EnvTemplate(
-                    name=var, contents=secret_field_template(vault.kv.data_path(app.name), key)
+                    name=var, contents=secret_field_template(kv_path, key)
                 )
                 for var, key in sorted(app.secrets.items())
             ],
@@ -231,6 +231,7 @@ def _app_job(env: Environment, app: App, ports: dict[str, int]) -> Job:
         tasks=[task],
         services=[service],
         network=Network(mode="bridge", ports={}),
+        consul=consul_block(app),
     )
     return Job(
         name=app.name,

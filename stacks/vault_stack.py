@@ -25,6 +25,8 @@ from hashistack.vault import (
 from hashistack.vault.cert_auth import read_ca_pem
 from stacks import backends
 from stacks.config import Environment
+from stacks.legacy import keeps_legacy
+from stacks.namespaces import secret_path
 
 
 def app_policy_name(app: str) -> str:
@@ -136,20 +138,21 @@ class VaultStack(TerraformStack):
                     bound_cidrs=v.agent_approle.bound_cidrs,
                 )
                 # The agent's templates read the app's secret (stacks/nomad_stack.py).
-                self.kv.grant_read(agent, app.name)
+                self.kv.grant_read(agent, secret_path(app))
 
         self.app_roles = {}  # app -> JobRole (workload identity only)
         if env.integration == "workload-identity":
             self._workload_identity(env)
-        else:
+        if keeps_legacy(env.integration, env.nomad.keep_legacy_flow):
             self._legacy(env)
 
     def _databases(self, env: Environment) -> DatabaseSecrets:
         v = env.vault
         engine = DatabaseSecrets(self, "databases", path=v.database_mount)
         for db in v.databases:
+            # tls_ca_file was read into tls_ca when the file was loaded (stacks/database_tls.py).
             engine.add_connection(db.name, plugin=db.plugin, connection_url=db.connection_url,
-                                  username=db.username)
+                                  username=db.username, tls_ca=db.tls_ca)
             for role in db.roles:
                 engine.add_role(
                     role.name,

@@ -198,8 +198,6 @@ def test_default_identity_is_configurable():
         (lambda: AgentVaultBlock(allow_unauthenticated=False), "allow_unauthenticated"),
         (lambda: AgentVaultBlock(workflow="token", jwt_auth_backend_path="jwt"),
          "jwt_auth_backend_path"),
-        (lambda: AgentVaultBlock(workflow="token", default_identity=WorkloadIdentity(["x"])),
-         "default_identity"),
         (lambda: AgentVaultBlock(workflow="jwt"), "workflow"),
         (lambda: AgentVaultBlock(key_file="/k"), "key_file"),
         (lambda: AgentVaultBlock(workflow="token", task_token_ttl="3 days"), "task_token_ttl"),

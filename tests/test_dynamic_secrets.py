@@ -231,6 +231,7 @@ name = "orders"
 host = "db.example.internal"
 database = "orders"
 username = "vault"
+tls_ca_system_roots = true
 %s
 [[vault.databases.roles]]
 name = "orders-rw"

@@ -124,11 +124,12 @@ def test_the_steps_are_numbered_in_order(legacy, capsys):
     assert order == expected
     for command in ('integration = "workload-identity"', "make synth",
                     "npx cdktf deploy legacy-vault", "npx cdktf deploy legacy-nomad",
-                    "vault delete auth/token/roles/nomad-cluster",
-                    "state rm vault_token_auth_backend_role."):
+                    "keep_legacy_flow = true", "npx cdktf diff legacy-vault",
+                    "destroys vault_token_auth_backend_role."):
         assert command in steps
+    assert "state rm" not in steps  # staging: nothing guarded, keep_legacy_flow keeps them
     assert steps.index("npx cdktf deploy legacy-vault") < steps.index(
-        "npx cdktf deploy legacy-nomad") < steps.index("vault delete auth/token/roles")
+        "npx cdktf deploy legacy-nomad") < steps.index("npx cdktf deploy legacy-vault   #")
     sources = out[out.index("## Sources"):]
     assert "NMD@v1.10.0 website/content/docs/upgrade/upgrade-specific.mdx" in sources
     assert "NMD@v1.10.0 website/content/docs/configuration/vault.mdx" in sources

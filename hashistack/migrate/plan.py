@@ -14,7 +14,10 @@ Read from the legacy synth output (`hashistack.checks.env.Env`):
   either side's policies mention: equal, wider or narrower access;
 * the agent `vault {}` blocks, before, during the migration (servers: the
   legacy block plus `default_identity`) and after (`hashistack.nomad.agent_config`);
-* the legacy Vault objects that go at the end, and the order of steps.
+* the legacy Vault objects that go at the end, and the order of steps: the
+  environment switches with `nomad.keep_legacy_flow` (stacks/legacy.py), which
+  keeps those objects at their addresses while both flows run, so nothing is
+  taken out of Terraform's state by hand (but what `prevent_destroy` guards).
 
 Sources: NMD@v1.10.0 website/content/docs/upgrade/upgrade-specific.mdx ("Vault
 and Consul integration changes"), NMD@v1.9.7
@@ -201,11 +204,12 @@ class LegacyObject:
     kind: str  # "token role", "policy", "auth method", "cert role"
     name: str
     command: str  # the vault CLI command that removes it
+    protected: bool = False  # lifecycle.prevent_destroy: Terraform will not destroy it
 
     def to_json(self) -> dict[str, object]:
         """The object as JSON."""
         return {"address": self.address, "kind": self.kind, "name": self.name,
-                "command": self.command}
+                "command": self.command, "protected": self.protected}
 
 
 @dataclass(frozen=True)
@@ -436,7 +440,9 @@ def _legacy_objects(env: Env) -> Iterable[LegacyObject]:
     def once(res: Resource, kind: str, name: str, command: str) -> Iterable[LegacyObject]:
         if res.key not in seen:
             seen.add(res.key)
-            yield LegacyObject(res.address, kind, name, command)
+            lifecycle = res.body.get("lifecycle")
+            guarded = isinstance(lifecycle, dict) and lifecycle.get("prevent_destroy") is True
+            yield LegacyObject(res.address, kind, name, command, guarded)
 
     for role in nomad_token_roles(env):
         name = str(role.value("role_name"))
@@ -478,19 +484,20 @@ def _steps(env: Env, tasks: tuple[TaskMigration, ...], legacy: tuple[LegacyObjec
     yield Step(
         "Switch the environment file to workload identity",
         f"In the `{name}` environment file set `[nomad] integration = "
-        "\"workload-identity\"` and keep `version` at the running 1.x release "
-        f"({version or '1.9'}): Nomad 1.10 comes only after the migration.",
+        "\"workload-identity\"` and `keep_legacy_flow = true`, and keep `version` at the "
+        f"running 1.x release ({version or '1.9'}): Nomad 1.10 comes only after the "
+        "migration.",
         (f"HASHISTACK_ENV={name} make synth", f".venv/bin/python -m hashistack check "
                                               f"cdktf.out --env {name}"))
     if legacy:
         yield Step(
             "Keep the legacy Vault objects until the end",
-            f"`{vault_stack}` with workload identity no longer declares them, so its plan "
-            "would destroy them while legacy tasks still need them. Take them out of "
-            "Terraform's state (they stay in Vault) before deploying.",
-            (f"terraform -chdir=cdktf.out/stacks/{vault_stack} init",
-             f"terraform -chdir=cdktf.out/stacks/{vault_stack} state rm "
-             + " ".join(o.address for o in legacy)))
+            f"`keep_legacy_flow` keeps them in `{vault_stack}` at the same addresses, so its "
+            "plan adds the workload-identity objects and destroys none of these while legacy "
+            "tasks still need them; the servers keep their start-up script and a `vault {}` "
+            "with both flows (stacks/legacy.py). Check the plan before deploying.",
+            (f"npx cdktf diff {vault_stack}   # no destroy of "
+             + ", ".join(o.address for o in legacy),))
     roles = sorted({t.role.name for t in tasks})
     yield Step(
         f"Deploy Vault's side: `{JWT_PATH}` and the JWT roles",
@@ -507,7 +514,8 @@ def _steps(env: Env, tasks: tuple[TaskMigration, ...], legacy: tuple[LegacyObjec
     # this default identity").
     yield Step(
         "Servers: add `default_identity` to `vault {}`, change nothing else",
-        "Roll the servers one at a time with the \"during\" block (Agent config, above). "
+        "Roll the servers one at a time with the \"during\" block (Agent config, above; "
+        "with `keep_legacy_flow` it is the rendered `nomad-server.hcl`). "
         "They keep their Vault token (the start-up script) and `create_from_role`, so "
         "legacy tasks keep getting tokens, while new identities are signed for Vault "
         "(acl.mdx: \"do not modify any of the existing Vault configuration\"). Only "
@@ -528,16 +536,30 @@ def _steps(env: Env, tasks: tuple[TaskMigration, ...], legacy: tuple[LegacyObjec
         (f"npx cdktf deploy {name}-nomad", "nomad setup vault -check"))
     yield Step(
         "Servers: remove their Vault access",
-        "Roll the servers with the rendered workload-identity `nomad-server.hcl` (the "
-        "\"after\" block: no address, token or `create_from_role`) and stop minting the "
-        "server token at start (the start-up script and unit are no longer rendered).",
-        ("sudo systemctl restart nomad   # on each server, one at a time",))
+        "Remove `keep_legacy_flow` from the environment file and synthesize: roll the "
+        "servers with the rendered workload-identity `nomad-server.hcl` (the \"after\" "
+        "block: no address, token or `create_from_role`) and stop minting the server token "
+        "at start (the start-up script and unit are no longer rendered). Do not deploy "
+        f"`{vault_stack}` before every server runs it.",
+        (f"HASHISTACK_ENV={name} make synth",
+         "sudo systemctl restart nomad   # on each server, one at a time"))
     if legacy:
+        guarded = [o for o in legacy if o.protected]
+        commands = [f"npx cdktf deploy {vault_stack}   # destroys "
+                    + ", ".join(o.address for o in legacy if not o.protected)]
+        if guarded:
+            commands = [f"terraform -chdir=cdktf.out/stacks/{vault_stack} state rm "
+                        + " ".join(o.address for o in guarded),
+                        *(o.command for o in guarded), *commands]
         yield Step(
             "Remove the token role and the legacy policies",
-            "Nothing uses them now; task tokens Nomad did not revoke expire with their "
-            "TTL (or `vault token revoke -accessor`).",
-            tuple(o.command for o in legacy))
+            "Nothing uses them now: the Vault stack's plan without `keep_legacy_flow` "
+            "destroys them. "
+            + ("Those with `prevent_destroy` (prod) Terraform will not destroy: take them out "
+               "of its state and delete them in Vault. " if guarded else "")
+            + "Task tokens Nomad did not revoke expire with their TTL (or `vault token "
+            "revoke -accessor`).",
+            tuple(commands))
     yield Step(
         "Upgrade to Nomad 1.10",
         "Set `nomad.version` to the 1.10 release in the environment file, synthesize, "

@@ -119,7 +119,10 @@ class AgentVaultBlock:
             if self.default_identity is None:
                 object.__setattr__(self, "default_identity", VAULT_IDENTITY)
         else:
-            for name in ("jwt_auth_backend_path", "default_identity"):
+            # default_identity is allowed here: during the migration servers keep the
+            # token workflow and sign identities too (NMD@v1.9.7 integrations/vault/acl.mdx,
+            # "Migrating to Using Workload Identity with Vault").
+            for name in ("jwt_auth_backend_path",):
                 if getattr(self, name) is not None:
                     raise FieldError(
                         f"AgentVaultBlock.{name} belongs to the workload-identity workflow only",
@@ -159,8 +162,10 @@ class AgentVaultBlock:
                 **self._tls(),
             )
         if role == "server":
+            signs = self.default_identity
             return block(
                 "vault",
+                blocks=[signs.block("default_identity")] if signs is not None else [],
                 enabled=self.enabled,
                 address=self.address,
                 create_from_role=self.create_from_role,

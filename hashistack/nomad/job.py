@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from cdktf_cdktf_provider_nomad.job import Job as _JobResource
 from constructs import Construct
 
+from hashistack import _validate as valid
 from hashistack._cdktf import (
     ConstructError,
     RenderedText,
@@ -21,6 +22,7 @@ from hashistack.nomad.jobspec import Job, Task, VaultBlock
 from hashistack.vault.grants import preflight
 
 if TYPE_CHECKING:  # not imported at run time: a job need not load the Vault provider
+    from hashistack.nomad.namespace import NomadNamespace
     from hashistack.vault.acl import Identity
     from hashistack.vault.database import DatabaseRole, DatabaseSecrets
     from hashistack.vault.grants import Grant, Grantable
@@ -54,11 +56,27 @@ class NomadJob(Construct):
     template to the task and the read grant to the Vault policy the task's
     token will hold, and a validation at synth proves, with the ACL engine,
     that those policies really allow every path the task's templates read.
+
+    `namespace` (a `NomadNamespace` or a namespace name) puts the job in that
+    namespace (`job.namespace`, which must then be "default" or the same name);
+    a `NomadNamespace` is also made a dependency, so Terraform creates the
+    namespace before it registers the job (and destroys the job first).
     """
 
-    def __init__(self, scope: Construct, id: str, *, job: Job) -> None:
+    def __init__(self, scope: Construct, id: str, *, job: Job,
+                 namespace: NomadNamespace | str | None = None) -> None:
         super().__init__(scope, id)
         remember_stack(self, scope)
+        if namespace is not None:
+            wanted = namespace if isinstance(namespace, str) else namespace.name
+            if not valid.NOMAD_NAMESPACE.fullmatch(wanted):
+                raise ConstructError(self, f"namespace {wanted!r} is not a Nomad namespace name "
+                                           "(1 to 128 ASCII letters, digits and '-')")
+            if job.namespace not in ("default", wanted):
+                raise ConstructError(self, f"job {job.name!r} says namespace "
+                                           f"{job.namespace!r}, but namespace {wanted!r} was "
+                                           "given")
+            job.namespace = wanted
         self.job = job
         self._logins: dict[tuple[str, str], _Login] = {}
         self._grants: list[Grant] = []
@@ -69,6 +87,8 @@ class NomadJob(Construct):
             jobspec=text or "",
             purge_on_destroy=False,
             deregister_on_destroy=True,
+            depends_on=[namespace.resource] if namespace is not None
+            and not isinstance(namespace, str) else None,
         )
         # A job's dataclasses print every field: their repr changes whenever the
         # jobspec would, at a tenth of the cost of rendering it.

@@ -44,10 +44,12 @@ from cdktf_cdktf_provider_vault.database_secret_backend_role import DatabaseSecr
 from cdktf_cdktf_provider_vault.mount import Mount
 from constructs import Construct
 
+from hashistack import _validate as valid
 from hashistack._cdktf import ConstructError
 from hashistack._cdktf import protect as protect_state
 from hashistack._validate import MOUNT_PATH, TEMPLATE_START, VAULT_NAME, shown
 from hashistack.durations import seconds
+from hashistack.errors import FieldError
 from hashistack.vault.grants import Grant, Grantable, grant
 
 # The plugins this construct configures, by the provider's block for each.
@@ -126,9 +128,19 @@ class DatabaseSecrets(Construct):
         username: str,
         max_open_connections: int | None = None,
         root_rotation_statements: Sequence[str] = (),
+        tls_ca: str | None = None,
     ) -> DatabaseConnection:
         """Configure database `name`: `connection_url` templated with `{{username}}`
         and `{{password}}`, `username` the root user Vault connects as.
+
+        `tls_ca`: PEM CERTIFICATE blocks Vault verifies the database's certificate
+        with (the provider's `tls_ca`, "The x509 CA file for validating the
+        certificate presented by the PostgreSQL server"). Vault hands it to pgx by
+        value as `sslrootcert` (hashicorp/vault sdk/database/helper/connutil/postgres.go,
+        `sslinline`); without it, `sslmode=verify-ca` or `verify-full` verifies
+        against the Vault server's system roots only (same file: `RootCAs` unset),
+        and an `sslrootcert` in the URL is a path on the Vault server (Vault
+        api-docs/secret/databases/postgresql).
 
         No password is taken: set it out of band (`vault write
         <mount>/config/<name> password=...`, then `vault write -f
@@ -149,15 +161,20 @@ class DatabaseSecrets(Construct):
                                        f"name, got {shown(username)}")
         for statement in root_rotation_statements:
             self._check_statement(f"connection {name!r} root_rotation_statements", statement)
+        if tls_ca is not None:
+            try:  # CERTIFICATE blocks only: anything else would land in JSON and state
+                valid.certificates(tls_ca, "tls_ca")
+            except FieldError as err:
+                raise ConstructError(self, f"connection {name!r}: {err}") from None
         postgresql = mysql = None
         if plugin == "postgresql":
             postgresql = DatabaseSecretBackendConnectionPostgresql(
                 connection_url=connection_url, username=username,
-                max_open_connections=max_open_connections)
+                max_open_connections=max_open_connections, tls_ca=tls_ca)
         else:
             mysql = DatabaseSecretBackendConnectionMysql(
                 connection_url=connection_url, username=username,
-                max_open_connections=max_open_connections)
+                max_open_connections=max_open_connections, tls_ca=tls_ca)
         resource = DatabaseSecretBackendConnection(
             self,
             f"connection-{name}",

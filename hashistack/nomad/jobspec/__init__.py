@@ -7,11 +7,13 @@ both from jobspec text (`read_jobspec`, `read_vault_blocks`) so a
 check over synthesized Terraform JSON needs no Node.
 
 The modules: `fields` (shared checks), `templates` (consul-template text),
-`task`, `service` (network and services), `model` (group and job), `reader`.
+`task`, `consul` (the group's Consul namespace and partition), `service`
+(network and services), `model` (group and job), `reader`.
 """
 
 from __future__ import annotations
 
+from hashistack.nomad.jobspec.consul import ConsulBlock
 from hashistack.nomad.jobspec.fields import CHANGE_MODES, JOB_TYPES
 from hashistack.nomad.jobspec.model import Group, Job, SecretRead
 from hashistack.nomad.jobspec.reader import _labeled as _labeled
@@ -31,6 +33,7 @@ __all__ = [
     "JOB_TYPES",
     "Check",
     "Connect",
+    "ConsulBlock",
     "Group",
     "Job",
     "Network",

@@ -9,6 +9,7 @@ from typing import Protocol, TypeVar
 from hashistack import _validate as valid
 from hashistack.errors import FieldError
 from hashistack.hcl import Block, block, render
+from hashistack.nomad.jobspec.consul import ConsulBlock
 from hashistack.nomad.jobspec.fields import _PORT_NUMBER, JOB_TYPES, _unique
 from hashistack.nomad.jobspec.service import Network, Service
 from hashistack.nomad.jobspec.task import Task, VaultBlock
@@ -18,7 +19,7 @@ from hashistack.nomad.jobspec.templates import secret_paths_in_template
 @dataclass
 class Group:
     """A jobspec `group`: count, tasks, services, network and an optional group
-    `vault` block; validated on creation and again by `Job.to_hcl`."""
+    `vault` and `consul` block; validated on creation and again by `Job.to_hcl`."""
 
     name: str
     count: int = 1
@@ -26,6 +27,7 @@ class Group:
     services: list[Service] = field(default_factory=list)
     network: Network | None = None
     vault: VaultBlock | None = None
+    consul: ConsulBlock | None = None
 
     def __post_init__(self) -> None:
         valid.name(self.name, "Group.name")
@@ -69,10 +71,12 @@ class Group:
                 )
 
     def block(self) -> Block:
-        """The `group` block: network, services, vault block and tasks."""
+        """The `group` block: network, consul block, services, vault block and tasks."""
         children: list[Block] = []
         if self.network is not None:
             children.append(self.network.block())
+        if self.consul is not None:
+            children.append(self.consul.block())
         children.extend(s.block() for s in self.services)
         if self.vault is not None:
             children.append(self.vault.block())
