@@ -39,6 +39,7 @@ from hashistack.errors import HashistackError
 from hashistack.key_bits import check_vault_pki_key_bits
 from hashistack.names import WI_AUDIENCE, WI_AUTH_PATH, WI_POLICY, WI_ROLE
 from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integration
+from stacks.vault_cluster_config import VaultCluster, tier_problem
 
 
 class ConfigError(HashistackError):
@@ -382,6 +383,7 @@ class Vault(Model):
     agent_approle: AgentAppRole = AgentAppRole()
     database_mount: MountPath = "database"
     databases: list[Database] = Field(default_factory=list)
+    cluster: VaultCluster | None = None  # None: no server files (dev: `vault server -dev`)
 
     @model_validator(mode="after")
     def _databases(self) -> Vault:
@@ -612,6 +614,13 @@ class Environment(Model):
             # unmarked, in the Consul stack's config_json. AppRole keeps it out of both.
             raise ValueError('consul.connect_ca.auth = "token" is refused in prod: the '
                              "token would be stored in Terraform state; use \"approle\"")
+        return self
+
+    @model_validator(mode="after")
+    def _vault_cluster(self) -> Environment:
+        problem = self.vault.cluster and tier_problem(self.vault.cluster, self.tier)
+        if problem:
+            raise ValueError(problem)
         return self
 
     @model_validator(mode="after")
