@@ -18,9 +18,10 @@ from hashistack.vault.policy import INTERPOLATION, PolicyDocument, PolicyError, 
 from hashistack.versions import Version
 
 RENDERED = "rendered"  # pseudo resource type: a file under stacks/<stack>/rendered/
-# Rendered agent configs (stacks/nomad_stack.py: `nomad-<role>.hcl`, `vault-agent-<app>.hcl`):
-# Nomad and Vault Agent read them as HCL1 and refuse to start on one that does not parse.
-AGENT_CONFIG = re.compile(r"(?:nomad|vault-agent)-[^/]+\.hcl")
+# Rendered agent configs (stacks/nomad_stack.py: `nomad-<role>.hcl`, `vault-agent-<app>.hcl`;
+# stacks/vault_cluster.py: `vault-server-<node>.hcl`): Nomad, Vault Agent and Vault read
+# them as HCL1 and refuse to start on one that does not parse.
+AGENT_CONFIG = re.compile(r"(?:nomad|vault-agent|vault-server)-[^/]+\.hcl")
 NOMAD_AGENT_FILES = ("server", "client")  # top-level blocks that make a file a Nomad agent config
 # `${type.name.attr}`: what cdktf writes for `resource.attr` (e.g. `policy.name`), and the
 # consumer side of a cross-stack reference (an output of the producing stack).
