@@ -191,6 +191,10 @@ def tier_problem(cluster: VaultCluster, tier: str) -> str | None:
     if tier != "dev" and cluster.tls_disable:
         return (f"vault.cluster.tls_disable must be false in {tier}: tokens and secrets "
                 "would cross the network in plaintext")
+    seal = cluster.seal
+    if tier != "dev" and isinstance(seal, TransitSeal) and not seal.address.startswith("https"):
+        return (f"vault.cluster.seal.address must use https in {tier}: the seal's token "
+                "and the unseal key cross this connection")
     if tier == "prod" and cluster.seal.type == "shamir":
         return ("vault.cluster.seal: prod needs an auto-unseal seal (transit, awskms, "
                 "gcpckms or azurekeyvault), not Shamir: with Shamir every restarted server "

@@ -107,6 +107,7 @@ def test_declared_audit_for_openbao_only():
      "VaultServerConfig.listener.tls_disable"),
     ({"api_addr": "http://vault-1.example.com:8200"}, "VaultServerConfig.api_addr"),
     ({"api_addr": "vault-1:8200"}, "VaultServerConfig.api_addr"),
+    ({"api_addr": 8200}, "VaultServerConfig.api_addr"),
     ({"retry_join": [RetryJoin("http://10.0.0.2:8200")]}, "VaultServerConfig.retry_join"),
     ({"retry_join": "https://10.0.0.2:8200"}, "VaultServerConfig.retry_join"),
     ({"node_id": "vault 1"}, "VaultServerConfig.node_id"),
@@ -233,6 +234,8 @@ def test_seal_table_is_a_discriminated_union(seal, match):
     ({"prometheus_retention_time": "0s"}, "turns Prometheus metrics off"),
     ({"raft_path": "data"}, "absolute path"),
     ({"tls": {"min_version": "tls11"}}, "tls12"),
+    ({"seal": {"type": "transit", "address": "http://seal:8200", "key_name": "k"}},
+     "seal.address must use https in staging"),
 ])
 def test_cluster_refusals(cluster, match):
     with pytest.raises(ValueError, match=match):

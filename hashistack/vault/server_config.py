@@ -55,6 +55,8 @@ def supports_declarative_audit(product: str, version: str | None) -> bool:
 
 def _url(value: Any, what: str, *, https: bool) -> str:
     try:
+        if not isinstance(value, str):
+            raise TypeError
         valid.server_address(value)
     except (FieldError, TypeError):
         raise FieldError(f"{what} {valid.shown(value)} is not a URL like "
@@ -271,7 +273,7 @@ class DeclaredAudit:
 
     def block(self) -> Block:
         """The `audit` block."""
-        return block("audit", self.type, self.path, blocks=[block("options", **self.options)],
+        return block("audit", self.type, self.path, blocks=[Block("options", (), self.options)],
                      description=self.description)
 
 
