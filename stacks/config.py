@@ -44,6 +44,7 @@ from stacks.consul_tenancy import consul_tenancy_name, consul_tenancy_problem
 from stacks.database_tls import resolve_tls_ca_files, tls_ca_problem
 from stacks.legacy import keep_legacy_problem
 from stacks.namespace_config import NamespaceConfig, namespace_config_problem
+from stacks.vault_cluster_config import VaultCluster, tier_problem
 
 
 class ConfigError(HashistackError):
@@ -403,6 +404,7 @@ class Vault(Model):
     agent_approle: AgentAppRole = AgentAppRole()
     database_mount: MountPath = "database"
     databases: list[Database] = Field(default_factory=list)
+    cluster: VaultCluster | None = None  # None: no server files (dev: `vault server -dev`)
 
     @model_validator(mode="after")
     def _databases(self) -> Vault:
@@ -656,6 +658,13 @@ class Environment(Model):
         problems = cluster_problems(self.tier, self.consul.cluster, self.nomad.cluster)
         if problems:
             raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _vault_cluster(self) -> Environment:
+        problem = self.vault.cluster and tier_problem(self.vault.cluster, self.tier)
+        if problem:
+            raise ValueError(problem)
         return self
 
     @model_validator(mode="after")

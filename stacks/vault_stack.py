@@ -23,7 +23,7 @@ from hashistack.vault import (
     presets,
 )
 from hashistack.vault.cert_auth import read_ca_pem
-from stacks import backends
+from stacks import backends, vault_cluster
 from stacks.config import Environment
 from stacks.legacy import keeps_legacy
 from stacks.namespaces import secret_path
@@ -52,8 +52,11 @@ class VaultStack(TerraformStack):
             else None,
         )
         backends.configure(self, env, name)
+        # Files to ship to the machines, written beside this stack's JSON.
+        self.rendered: dict[str, str] = vault_cluster.server_files(env)
 
-        if env.audit_enabled:
+        # OpenBao 2.4.0+ servers declare the device in their files instead.
+        if env.audit_enabled and not vault_cluster.audit_in_config(env):
             AuditDevice(
                 self,
                 "audit",

@@ -40,6 +40,9 @@ SHIPPED_TEXTS = [
         "nomad/rendered/vault-agent-myapp-exec.hcl",
         "nomad/rendered/vault-agent-myapp.hcl",
         "nomad/rendered/vault-agent@.service",
+        # [vault.cluster]: one server config per node (none in dev).
+        *(f"vault/rendered/vault-server-vault-{i}.{env}.example.internal.hcl"
+          for i in range(1, {"dev": 0, "staging": 3, "prod": 5}[env] + 1)),
     )
 ]
 LEGACY_TEXTS = [

@@ -19,9 +19,10 @@ from hashistack.versions import Version
 
 RENDERED = "rendered"  # pseudo resource type: a file under stacks/<stack>/rendered/
 # Rendered agent configs (stacks/nomad_stack.py: `nomad-<role>.hcl`, `vault-agent-<app>.hcl`;
-# stacks/agents.py: `consul-<role>.hcl`): Nomad, Vault Agent and Consul read them as HCL1
-# and refuse to start on one that does not parse.
-AGENT_CONFIG = re.compile(r"(?:nomad|vault-agent|consul)-[^/]+\.hcl")
+# stacks/agents.py: `consul-<role>.hcl`; stacks/vault_cluster.py: `vault-server-<node>.hcl`):
+# Nomad, Vault Agent, Consul and Vault read them as HCL1 and refuse to start on one that
+# does not parse.
+AGENT_CONFIG = re.compile(r"(?:nomad|vault-agent|vault-server|consul)-[^/]+\.hcl")
 CONSUL_AGENT_CONFIG = re.compile(r"consul-[^/]+\.hcl")
 NOMAD_AGENT_FILES = ("server", "client")  # top-level blocks that make a file a Nomad agent config
 # `${type.name.attr}`: what cdktf writes for `resource.attr` (e.g. `policy.name`), and the

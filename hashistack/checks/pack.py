@@ -44,6 +44,8 @@ from hashistack.checks.rules.hs_vault_009 import audit_device
 from hashistack.checks.rules.hs_vault_010 import unparsable_policy
 from hashistack.checks.rules.hs_vault_011 import agent_reads_not_granted
 from hashistack.checks.rules.hs_vault_012 import unbound_secret_ids
+from hashistack.checks.rules.hs_vault_013 import listener_tls_disabled
+from hashistack.checks.rules.hs_vault_014 import raft_quorum
 
 # The order is the report's (kept from when rules registered on import).
 DEFAULT_PACK: tuple[Rule, ...] = (
@@ -71,6 +73,8 @@ DEFAULT_PACK: tuple[Rule, ...] = (
     agent_reads_not_granted,   # HS-VAULT-011
     unbound_secret_ids,        # HS-VAULT-012
     audit_device,              # HS-VAULT-009
+    listener_tls_disabled,     # HS-VAULT-013
+    raft_quorum,               # HS-VAULT-014
     template_reads_not_granted,  # HS-VAULT-001
     jwt_role_bound_elsewhere,  # HS-VAULT-002
     root_policy,               # HS-VAULT-003

@@ -10,11 +10,11 @@ from hashistack.checks.rulekit import ERROR, Hit, rule
 
 @rule(
     "HS-CHECK-004", ERROR, "rendered agent config does not parse",
-    explanation="Nomad, Consul and Vault Agent read their config files as HCL and refuse to "
-                "start on one that does not parse; an empty one starts the agent with defaults "
-                "only. A rendered `nomad-*.hcl`, `consul-*.hcl` or `vault-agent-*.hcl` that "
-                "is empty or not "
-                "HCL is a broken deploy, and no rule can check what it says.",
+    explanation="Nomad, Consul, Vault Agent and Vault read their config files as HCL and "
+                "refuse to start on one that does not parse; an empty one starts the agent "
+                "with defaults only. A rendered `nomad-*.hcl`, `consul-*.hcl`, "
+                "`vault-agent-*.hcl` or `vault-server-*.hcl` that is empty or not HCL is a "
+                "broken deploy, and no rule can check what it says.",
     fix="Re-synthesize (a truncated or hand-edited cdktf.out?), or fix the config model "
         "that rendered it.",
 )
