@@ -39,6 +39,7 @@ from hashistack.errors import HashistackError
 from hashistack.key_bits import check_vault_pki_key_bits
 from hashistack.names import WI_AUDIENCE, WI_AUTH_PATH, WI_POLICY, WI_ROLE
 from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integration
+from stacks.observability_config import Observability, observability_problem
 
 
 class ConfigError(HashistackError):
@@ -563,6 +564,7 @@ class Environment(Model):
     backend: Backend = Backend()
     apps: list[App] = Field(default_factory=list)
     suppressions: list[Suppression] = Field(default_factory=list)
+    observability: Observability = Observability()
 
     @model_validator(mode="before")
     @classmethod
@@ -612,6 +614,13 @@ class Environment(Model):
             # unmarked, in the Consul stack's config_json. AppRole keeps it out of both.
             raise ValueError('consul.connect_ca.auth = "token" is refused in prod: the '
                              "token would be stored in Terraform state; use \"approle\"")
+        return self
+
+    @model_validator(mode="after")
+    def _observability(self) -> Environment:
+        problem = observability_problem(self)
+        if problem:
+            raise ValueError(problem)
         return self
 
     @model_validator(mode="after")

@@ -40,7 +40,7 @@ from hashistack.nomad.vault_agent import (
     VaultTLS,
 )
 from hashistack.nomad.vault_agent import systemd_unit as vault_agent_unit
-from stacks import backends
+from stacks import backends, observability
 from stacks.config import App, Environment
 
 UPSTREAM_PORT_BASE = 10000
@@ -101,6 +101,7 @@ class NomadStack(TerraformStack):
                 self._vault_agent(env, app, vault)
 
         self._agents(env)
+        self.rendered.update(observability.rendered_files(env))  # prometheus.yml and its agent
         if not wi:
             self._bootstrap(env)
 
