@@ -362,3 +362,42 @@ def test_dev_has_no_scraper(shipped):
 def test_shipped_environment_files_turn_it_on():
     for env in ("staging", "prod"):
         assert load(ROOT / "environments" / f"{env}.toml").observability.prometheus
+
+
+# HS-VAULT-015 (the clean base of tests/test_checks_rules.py, plus one planted problem).
+
+
+def _with_scraper_policy(text: str):
+    from tests.test_checks_rules import base
+
+    synth, rendered = base()
+    synth["t-vault"]["resource"]["vault_policy"]["scraper"] = {
+        "name": "prometheus-metrics", "policy": text}
+    return synth, rendered
+
+
+def test_scraper_policy_exactly_read_is_clean():
+    from tests.test_checks_rules import found
+
+    synth, rendered = _with_scraper_policy(presets.sys_metrics_reader().to_hcl())
+    assert found(synth, rendered) == set()
+
+
+@pytest.mark.parametrize("extra", [
+    'path "sys/metrics" {\n  capabilities = ["read", "list"]\n}\n',
+    'path "/sys/metrics" {\n  capabilities = ["update"]\n}\n',
+    'path "secret/data/x" {\n  capabilities = ["read"]\n}\n',
+])
+def test_scraper_policy_broader_than_read_warns(extra):
+    from tests.test_checks_rules import found
+
+    synth, rendered = _with_scraper_policy(presets.sys_metrics_reader().to_hcl() + extra)
+    assert found(synth, rendered) == {("HS-VAULT-015", "vault_policy.scraper")}
+    assert found(synth, rendered, level="error") == set()
+
+
+def test_a_policy_without_sys_metrics_is_not_a_scrapers():
+    from tests.test_checks_rules import found
+
+    synth, rendered = _with_scraper_policy('path "secret/data/x" {\n  capabilities = ["read"]\n}\n')
+    assert ("HS-VAULT-015", "vault_policy.scraper") not in found(synth, rendered)
