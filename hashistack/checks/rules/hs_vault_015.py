@@ -38,4 +38,4 @@ def scraper_policy_broad(env: Env) -> Iterator[Hit]:
                 extra.append(f"{sorted(caps)} on {r.path!r}")
         if extra:
             yield Hit(res, f"policy {res.get('name')!r} reads {METRICS} (a metrics scraper's) "
-                           f"and also grants {'; '.join(extra)}", vault_path=METRICS)
+                           f"and also grants {'; '.join(extra)}")
