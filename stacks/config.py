@@ -44,6 +44,7 @@ from stacks.consul_tenancy import consul_tenancy_name, consul_tenancy_problem
 from stacks.database_tls import resolve_tls_ca_files, tls_ca_problem
 from stacks.legacy import keep_legacy_problem
 from stacks.namespace_config import NamespaceConfig, namespace_config_problem
+from stacks.observability_config import Observability, observability_problem
 from stacks.vault_cluster_config import VaultCluster, tier_problem
 
 
@@ -602,6 +603,7 @@ class Environment(Model):
     backend: Backend = Backend()
     apps: list[App] = Field(default_factory=list)
     suppressions: list[Suppression] = Field(default_factory=list)
+    observability: Observability = Observability()
 
     @model_validator(mode="before")
     @classmethod
@@ -663,6 +665,13 @@ class Environment(Model):
     @model_validator(mode="after")
     def _vault_cluster(self) -> Environment:
         problem = self.vault.cluster and tier_problem(self.vault.cluster, self.tier)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _observability(self) -> Environment:
+        problem = observability_problem(self)
         if problem:
             raise ValueError(problem)
         return self

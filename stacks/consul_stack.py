@@ -16,7 +16,7 @@ from hashistack.consul import (
     ServiceIntentions,
 )
 from hashistack.consul.connect_ca_config import VaultAuthMethod
-from stacks import agents, backends
+from stacks import agents, backends, observability
 from stacks.config import Environment
 from stacks.vault_stack import jwks_ca_pem
 
@@ -80,6 +80,7 @@ class ConsulStack(TerraformStack):
                     # Consul fetches Nomad's keys too: same CA as Vault uses.
                     jwks_ca_pem=jwks_ca_pem(env),
                 )
+        observability.consul_access(self, env)  # agent read for the metrics scraper
         DefaultDeny(self, "intentions-default")
         callers: dict[str, list[str]] = {}
         for app in env.apps:

@@ -23,7 +23,7 @@ from hashistack.vault import (
     presets,
 )
 from hashistack.vault.cert_auth import read_ca_pem
-from stacks import backends, vault_cluster
+from stacks import backends, observability, vault_cluster
 from stacks.config import Environment
 from stacks.legacy import keeps_legacy
 from stacks.namespaces import secret_path
@@ -124,6 +124,8 @@ class VaultStack(TerraformStack):
                 policies=[CONNECT_CA_ROLE],
                 period=ca.token_period,
             )
+        # The Prometheus scraper: read on sys/metrics, an AppRole login ([observability]).
+        observability.vault_access(self, env, approle=self.approle)
         self.agent_roles = {}
         if v.agent_approle.enabled:
             for app in env.apps:

@@ -43,6 +43,13 @@ SHIPPED_TEXTS = [
         # [vault.cluster]: one server config per node (none in dev).
         *(f"vault/rendered/vault-server-vault-{i}.{env}.example.internal.hcl"
           for i in range(1, {"dev": 0, "staging": 3, "prod": 5}[env] + 1)),
+        # [observability] (staging and prod): the scraper's policy and its files.
+        *([
+            "vault/policy-prometheus-metrics.hcl",
+            "nomad/rendered/prometheus-vault-agent.hcl",
+            "nomad/rendered/prometheus-vault-agent.service",
+            "nomad/rendered/prometheus.yml",
+        ] if env != "dev" else []),
     )
 ]
 LEGACY_TEXTS = [
@@ -207,7 +214,8 @@ def test_every_policy_parses_with_hashicorp_and_our_parser(shipped, legacy):
         for stack_name, stack in stacks.items():
             for name, text in policies(stack).items():
                 texts[f"{stack_name}/{name}.hcl"] = text
-    assert len(texts) == 13  # 3 per shipped env, 4 in the legacy example
+    # 3 per shipped env, the scraper's in staging and prod, 4 in the legacy example
+    assert len(texts) == 15
     # Vault gets the text after Terraform fills in `${...}` (the JWT mount's
     # accessor); HashiCorp's parser must accept that text.
     resolved = {n: re.sub(r"\$\{[^}]+\}", "auth_jwt_0a1b2c3d", t) for n, t in texts.items()}

@@ -40,6 +40,7 @@ PURE = [
     "hashistack.nomad.agent_config",
     "hashistack.nomad.vault_agent",
     "hashistack.nomad.bootstrap",
+    "hashistack.prometheus",
     "hashistack.checks",
     "hashistack.checks.core",
     "hashistack.checks.rulekit",

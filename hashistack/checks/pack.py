@@ -46,6 +46,7 @@ from hashistack.checks.rules.hs_vault_011 import agent_reads_not_granted
 from hashistack.checks.rules.hs_vault_012 import unbound_secret_ids
 from hashistack.checks.rules.hs_vault_013 import listener_tls_disabled
 from hashistack.checks.rules.hs_vault_014 import raft_quorum
+from hashistack.checks.rules.hs_vault_015 import scraper_policy_broad
 
 # The order is the report's (kept from when rules registered on import).
 DEFAULT_PACK: tuple[Rule, ...] = (
@@ -81,6 +82,7 @@ DEFAULT_PACK: tuple[Rule, ...] = (
     privileged_grants,         # HS-VAULT-004
     broad_globs,               # HS-VAULT-005
     unparsable_policy,         # HS-VAULT-010
+    scraper_policy_broad,      # HS-VAULT-015
     suppression_unmatched,     # HS-CHECK-006 (reported by the suppressions)
 )
 

@@ -10,6 +10,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time each loads on first use
     from hashistack.consul.connect_ca import ConnectCa as ConnectCa
     from hashistack.consul.intentions import DefaultDeny as DefaultDeny
     from hashistack.consul.intentions import ServiceIntentions as ServiceIntentions
+    from hashistack.consul.metrics_policy import AgentMetricsPolicy as AgentMetricsPolicy
 
 _CONSTRUCTS = {
     "ConnectCa": "connect_ca",
@@ -17,10 +18,12 @@ _CONSTRUCTS = {
     "NomadWorkloadAuth": "acl_constructs",
     "DefaultDeny": "intentions",
     "ServiceIntentions": "intentions",
+    "AgentMetricsPolicy": "metrics_policy",
 }
 # Written out: type checkers read a literal list only (tests/test_typing.py holds
 # it equal to _CONSTRUCTS).
 __all__ = [
-    "ConnectCa", "DefaultDeny", "NomadAgentPolicies", "NomadWorkloadAuth", "ServiceIntentions",
+    "AgentMetricsPolicy", "ConnectCa", "DefaultDeny", "NomadAgentPolicies", "NomadWorkloadAuth",
+    "ServiceIntentions",
 ]
 __getattr__ = exports(__name__, _CONSTRUCTS)

@@ -28,3 +28,14 @@ def nomad_task_rules() -> str:
         block("key_prefix", "", policy="read"),
         block("service_prefix", "", policy="read"),
     )
+
+
+def agent_metrics_rules() -> str:
+    """What a metrics scraper's token needs: `agent:read`, on every agent.
+
+    hashicorp/consul website/content/api-docs/agent/index.mdx, "View Metrics":
+    `GET /agent/metrics`, ACL Required `agent:read`; agent/agent_endpoint.go
+    `AgentMetrics` checks `AgentRead` of the agent's own node name, so one
+    token for every agent scraped needs `agent_prefix ""`.
+    """
+    return render(block("agent_prefix", "", policy="read"))

@@ -195,3 +195,18 @@ def within_connect_ca(doc: PolicyDocument, root_path: str, intermediate_path: st
     """True if `doc` grants nothing beyond the documented Connect CA set."""
     return not connect_ca_excess(doc, root_path, intermediate_path, managed_by=managed_by,
                                  sign_self_issued=sign_self_issued)
+
+
+def sys_metrics_reader(name: str = "prometheus-metrics") -> PolicyDocument:
+    """`read` on `sys/metrics`, and nothing else: a Prometheus scraper's token.
+
+    hashicorp/vault website/content/docs/configuration/telemetry.mdx says "A
+    Vault token is required with `capabilities = ["read", "list"]`"; the
+    endpoint has only a read operation (openbao/openbao
+    internal/vault/logical_system_paths.go `metricsPath`: ReadOperation only;
+    a GET is a read), so `list` would grant nothing used. `read` alone answers
+    200 on a real server (tests/live/test_observability_live.py). With the
+    listener's `unauthenticated_metrics_access` (internal/http/handler.go)
+    `/v1/sys/metrics` takes no token at all.
+    """
+    return PolicyDocument(name=_name(name, "policy name", "name")).add("sys/metrics", ["read"])

@@ -36,7 +36,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, workdir: Path, *, tls: bool = False) -> None:
+    def __init__(self, workdir: Path, *, tls: bool = False, extra_args: tuple[str, ...] = ()
+                 ) -> None:
         self.port = free_port()
         self.address = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log = workdir / "server.log"
@@ -47,6 +48,7 @@ class Server:
         if self.tls_dir is not None:
             self.tls_dir.mkdir()
             args += ["-dev-tls", f"-dev-tls-cert-dir={self.tls_dir}"]
+        args += extra_args  # e.g. -config=<file>: merged into the dev server's config
         self.proc = subprocess.Popen(
             args, stdout=self.log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
