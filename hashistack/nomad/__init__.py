@@ -1,14 +1,16 @@
-"""Nomad: jobspec, agent-config and Vault Agent models, and the job construct."""
+"""Nomad: jobspec, agent-config, Vault Agent and ACL policy models, and the job and ACL
+policy constructs."""
 
 from typing import TYPE_CHECKING
 
 from hashistack._lazy import exports
 
 if TYPE_CHECKING:  # what type checkers see; at run time it loads on first use
+    from hashistack.nomad.acl import NomadAclPolicy as NomadAclPolicy
     from hashistack.nomad.job import NomadJob as NomadJob
 
-_CONSTRUCTS = {"NomadJob": "job"}
+_CONSTRUCTS = {"NomadJob": "job", "NomadAclPolicy": "acl"}
 # Written out: type checkers read a literal list only (tests/test_typing.py holds
 # it equal to _CONSTRUCTS).
-__all__ = ["NomadJob"]
+__all__ = ["NomadAclPolicy", "NomadJob"]
 __getattr__ = exports(__name__, _CONSTRUCTS)
