@@ -39,6 +39,8 @@ from hashistack.errors import HashistackError
 from hashistack.key_bits import check_vault_pki_key_bits
 from hashistack.names import WI_AUDIENCE, WI_AUTH_PATH, WI_POLICY, WI_ROLE
 from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integration
+from stacks import acl_tokens_config
+from stacks.acl_tokens_config import ConsulAgentTokens, NomadAclTokens
 
 
 class ConfigError(HashistackError):
@@ -421,6 +423,7 @@ class Consul(Model):
     edition: Literal["ce", "enterprise"] = "ce"
     tls: Tls = Tls()
     connect_ca: ConnectCa = ConnectCa()
+    agent_tokens: ConsulAgentTokens = ConsulAgentTokens()
 
 
 class AgentTlsFiles(Model):
@@ -460,6 +463,7 @@ class Nomad(Model):
     tls: Tls = Tls()
     agent_tls: AgentTlsFiles | None = None
     consul: NomadConsul = NomadConsul()
+    acl_tokens: NomadAclTokens = NomadAclTokens()
 
     @model_validator(mode="after")
     def _version(self) -> Nomad:
@@ -612,6 +616,11 @@ class Environment(Model):
             # unmarked, in the Consul stack's config_json. AppRole keeps it out of both.
             raise ValueError('consul.connect_ca.auth = "token" is refused in prod: the '
                              "token would be stored in Terraform state; use \"approle\"")
+        return self
+
+    @model_validator(mode="after")
+    def _acl_tokens(self) -> Environment:
+        acl_tokens_config.check(self)
         return self
 
     @model_validator(mode="after")

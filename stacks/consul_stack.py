@@ -16,7 +16,7 @@ from hashistack.consul import (
     ServiceIntentions,
 )
 from hashistack.consul.connect_ca_config import VaultAuthMethod
-from stacks import backends
+from stacks import acl_tokens, backends
 from stacks.config import Environment
 from stacks.vault_stack import jwks_ca_pem
 
@@ -78,6 +78,7 @@ class ConsulStack(TerraformStack):
                     # Consul fetches Nomad's keys too: same CA as Vault uses.
                     jwks_ca_pem=jwks_ca_pem(env),
                 )
+        self.agent_policy = acl_tokens.consul_agent_policy(self, env)
         DefaultDeny(self, "intentions-default")
         callers: dict[str, list[str]] = {}
         for app in env.apps:

@@ -40,7 +40,7 @@ from hashistack.nomad.vault_agent import (
     VaultTLS,
 )
 from hashistack.nomad.vault_agent import systemd_unit as vault_agent_unit
-from stacks import backends
+from stacks import acl_tokens, backends
 from stacks.config import App, Environment
 
 UPSTREAM_PORT_BASE = 10000
@@ -76,6 +76,7 @@ class NomadStack(TerraformStack):
             for ns in env.nomad.namespaces
             if ns != "default"
         }
+        self.acl_policies = acl_tokens.nomad_acl_policies(self, env)
         wi = env.integration == "workload-identity"
         ports = {a.name: UPSTREAM_PORT_BASE + i for i, a in enumerate(env.apps)}
         self.jobs = {}

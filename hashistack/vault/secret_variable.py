@@ -12,20 +12,16 @@ be protected like the secret itself.
 
 from __future__ import annotations
 
-import re
-
 from cdktf import TerraformVariable
 from constructs import Construct
 
 from hashistack._cdktf import ConstructError
-
-# A Terraform identifier, and a POSIX environment variable name after TF_VAR_.
-VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+from hashistack._validate import TF_VARIABLE
 
 
 def secret_variable(scope: Construct, name: str, description: str) -> TerraformVariable:
     """A sensitive string variable named `name` exactly (its TF_VAR_ name), under `scope`."""
-    if not isinstance(name, str) or not VARIABLE_NAME.fullmatch(name):
+    if not isinstance(name, str) or not TF_VARIABLE.fullmatch(name):
         raise ConstructError(scope, f"token_variable {name!r} must be a Terraform variable "
                                     "name (letters, digits, '_'; usable after TF_VAR_)")
     variable = TerraformVariable(scope, name, type="string", sensitive=True,
