@@ -141,6 +141,9 @@ def namespace(
     name: str, policy: str | None = None, capabilities: Iterable[str] = ()
 ) -> LabeledRule:
     """A `namespace "<name>"` rule (`"*"` and other globs allowed, as in Nomad)."""
+    if isinstance(capabilities, str):
+        raise FieldError(f'namespace "{name}": capabilities must be a list, not the string '
+                         f"{capabilities!r}", path=f'namespace "{name}"')
     return LabeledRule("namespace", name, policy, tuple(capabilities))
 
 
@@ -240,10 +243,16 @@ def decode(name: str, data: Mapping[str, Any]) -> AclPolicy:
                          "duplicate policy keys\")", path=name)
     rules = []
     for kind in ("namespace", "host_volume", "node_pool"):
-        for label, body in dict(data.get(kind, {})).items():
-            attrs = _one(body, f'{kind} "{label}"', {"policy", "capabilities"})
-            rules.append(LabeledRule(kind, label, attrs.get("policy"),
-                                     tuple(attrs.get("capabilities", ()))))
+        found = data.get(kind, {})
+        # The HCL1 reader gives a repeated block as a list of {label: body}.
+        for labeled in found if isinstance(found, list) else [found]:
+            if not isinstance(labeled, Mapping):
+                raise FieldError(f"{name}: {kind} needs a label", path=name)
+            for label, body in labeled.items():
+                what = f'{kind} "{label}"'
+                attrs = _one(body, what, {"policy", "capabilities"})
+                rules.append(LabeledRule(kind, label, attrs.get("policy"),
+                                         tuple(attrs.get("capabilities", ()))))
     single: dict[str, Any] = {}
     for what in ("node", "agent", "operator", "quota", "plugin"):
         if what in data:
