@@ -37,6 +37,11 @@ SHIPPED_TEXTS = [
         "nomad/rendered/vault-agent-myapp-exec.hcl",
         "nomad/rendered/vault-agent-myapp.hcl",
         "nomad/rendered/vault-agent@.service",
+        # Who may read Nomad and Consul tokens from Vault (stacks/acl_tokens.py).
+        *([f"vault/policy-{m}-creds-{r}.hcl" for m, roles in (
+            ("nomad", ("ci-deploy", "operator", "read-only")),
+            ("consul", ("consul-agent", "nomad-client", "nomad-server"))) for r in roles]
+          if env != "dev" else []),
     )
 ]
 LEGACY_TEXTS = [
@@ -201,7 +206,8 @@ def test_every_policy_parses_with_hashicorp_and_our_parser(shipped, legacy):
         for stack_name, stack in stacks.items():
             for name, text in policies(stack).items():
                 texts[f"{stack_name}/{name}.hcl"] = text
-    assert len(texts) == 13  # 3 per shipped env, 4 in the legacy example
+    # 3 per shipped env, 6 creds policies in staging and prod, 4 in the legacy example
+    assert len(texts) == 25
     # Vault gets the text after Terraform fills in `${...}` (the JWT mount's
     # accessor); HashiCorp's parser must accept that text.
     resolved = {n: re.sub(r"\$\{[^}]+\}", "auth_jwt_0a1b2c3d", t) for n, t in texts.items()}
