@@ -282,3 +282,62 @@ def test_dev_has_none_of_it(shipped):
     assert not resources(out["dev-vault"], "vault_nomad_secret_backend")
     assert not resources(out["dev-nomad"], "nomad_acl_policy")
     assert "variable" not in out["dev-vault"]
+
+
+# HS-NOMAD-012: a leased Nomad token that can submit jobs in every namespace.
+
+def _with_nomad_role(tier: str, rules_hcl: str, role_type: str = "client"):
+    from tests.test_checks_rules import base, res
+
+    synth, rendered = base(tier)
+    synth["t-vault"]["resource"]["vault_nomad_secret_role"] = {"ci": res(
+        "vault/nomad/ci", backend="nomad", role="ci", policies=["ci-deploy"], type=role_type)}
+    synth["t-nomad"]["resource"]["nomad_acl_policy"] = {"ci": res(
+        "nomad/ci", name="ci-deploy", rules_hcl=rules_hcl)}
+    return synth, rendered
+
+
+def _found(synth, rendered, level=None):
+    from tests.test_checks_rules import found
+
+    return found(synth, rendered, level)
+
+
+def test_hs_nomad_012_clean_with_the_presets():
+    for preset in ("ci-deploy", "operator", "read-only"):
+        rules = nap_presets()[preset].to_hcl()
+        assert _found(*_with_nomad_role("prod", rules)) == set()
+
+
+@pytest.mark.parametrize("tier,level", [("prod", "error"), ("staging", "warning")])
+@pytest.mark.parametrize("rules", [
+    'namespace "*" {\n  policy = "write"\n}\n',
+    'namespace "default" {\n  policy = "read"\n}\n\nnamespace "team-*" {\n'
+    '  capabilities = ["submit-job"]\n}\n',
+])
+def test_hs_nomad_012_glob_submit(tier, level, rules):
+    synth, rendered = _with_nomad_role(tier, rules)
+    assert _found(synth, rendered, level) == {
+        ("HS-NOMAD-012", "vault_nomad_secret_role.ci")}
+
+
+def test_hs_nomad_012_management_and_dev():
+    rules = nap_presets()["ci-deploy"].to_hcl()
+    assert _found(*_with_nomad_role("prod", rules, "management"), "error") == {
+        ("HS-NOMAD-012", "vault_nomad_secret_role.ci")}
+    assert _found(*_with_nomad_role("dev", 'namespace "*" {\n  policy = "write"\n}\n')) \
+        == set()
+    # Read on every namespace is not what the rule is about.
+    assert _found(*_with_nomad_role("prod", 'namespace "*" {\n  policy = "read"\n}\n')) \
+        == set()
+
+
+def test_hs_nomad_012_unreadable_rules_are_named():
+    synth, rendered = _with_nomad_role("prod", 'namespace "*" { polic = "write" }\n')
+    assert ("HS-CHECK-003", "nomad_acl_policy.ci") in _found(synth, rendered)
+
+
+def nap_presets():
+    from hashistack.nomad import acl_policy
+
+    return {name: make(("default",)) for name, make in acl_policy.PRESETS.items()}

@@ -252,7 +252,7 @@ def decode(name: str, data: Mapping[str, Any]) -> AclPolicy:
                 what = f'{kind} "{label}"'
                 attrs = _one(body, what, {"policy", "capabilities"})
                 rules.append(LabeledRule(kind, label, attrs.get("policy"),
-                                         tuple(attrs.get("capabilities", ()))))
+                                         _list(attrs.get("capabilities", []), what)))
     single: dict[str, Any] = {}
     for what in ("node", "agent", "operator", "quota", "plugin"):
         if what in data:
@@ -264,10 +264,16 @@ def decode(name: str, data: Mapping[str, Any]) -> AclPolicy:
         node=single.get("node", {}).get("policy"),
         agent=single.get("agent", {}).get("policy"),
         operator=op.get("policy"),
-        operator_capabilities=tuple(op.get("capabilities", ())),
+        operator_capabilities=_list(op.get("capabilities", []), "operator"),
         quota=single.get("quota", {}).get("policy"),
         plugin=single.get("plugin", {}).get("policy"),
     )
+
+
+def _list(value: Any, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise FieldError(f"{what}: capabilities must be a list of strings", path=what)
+    return tuple(value)
 
 
 def _one(body: Any, what: str, keys: set[str]) -> Mapping[str, Any]:
