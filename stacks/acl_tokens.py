@@ -65,9 +65,13 @@ def vault_engines(scope: Construct, env: Environment) -> dict[str, VaultPolicy]:
     tokens = env.consul.agent_tokens
     if tokens.enabled:
         url = urlsplit(tokens.address or env.consul.address)
+        # Vault's engine takes host:port and the scheme apart; a URL may leave the port out.
+        host = f"[{url.hostname}]" if ":" in (url.hostname or "") else url.hostname
+        port = url.port or (443 if url.scheme == "https" else 80)
         ca_file = tokens.ca_file or env.consul.tls.ca_file
         consul = ConsulSecrets(
-            scope, "consul-secrets", address=url.netloc, scheme=url.scheme, path=tokens.path,
+            scope, "consul-secrets", address=f"{host}:{port}", scheme=url.scheme,
+            path=tokens.path,
             ca_cert=Fn.file(ca_file) if ca_file else None, token_variable=tokens.token_variable)
         for role, consul_policy in CONSUL_ROLES.items():
             consul.add_role(role, policies=[consul_policy], ttl=tokens.ttl,

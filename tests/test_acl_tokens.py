@@ -341,3 +341,34 @@ def nap_presets():
     from hashistack.nomad import acl_policy
 
     return {name: make(("default",)) for name, make in acl_policy.PRESETS.items()}
+
+
+# The PR review knows what replaces the new resources (provider ForceNew).
+
+def test_review_engine_path_replaces_only_with_disable_remount_and_masks_the_token():
+    from hashistack.review.resources import diff_resources
+    from tests.test_review_resources import stack as review_stack
+
+    def doc(path, **extra):
+        return {"dev-vault": review_stack("dev", {"vault_nomad_secret_backend": {"n_1": {
+            "backend": path, "address": NOMAD, "token": "${var.nomad_secrets_token}",
+            **extra}}})}
+
+    (moved,) = diff_resources(doc("nomad"), doc("nomad-ops"))
+    assert moved.action == "update"
+    (forced,) = diff_resources(doc("nomad", disable_remount=True),
+                               doc("nomad-ops", disable_remount=True))
+    assert forced.action == "replace"
+    (retoken,) = diff_resources(doc("nomad"), doc("nomad", token="${var.other}"))
+    # A reference is shown as the reference; a literal token would be masked.
+    assert [(a.path, a.before, a.after) for a in retoken.attributes] == [
+        ("token", "${var.nomad_secrets_token}", "${var.other}")]
+    (literal,) = diff_resources(doc("nomad"), doc("nomad", token="3b1e7a3c-0d7e-4c8e"))
+    assert literal.attributes[0].after == "(sensitive)"
+
+    def role(name):
+        return {"dev-vault": review_stack("dev", {"vault_consul_secret_backend_role": {"r_1": {
+            "backend": "consul", "name": name, "consul_policies": ["nomad-client"]}}})}
+
+    (renamed,) = diff_resources(role("nomad-client"), role("nomad-clients"))
+    assert renamed.action == "replace"

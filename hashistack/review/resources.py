@@ -120,6 +120,17 @@ REPLACE_ON_CHANGE: dict[str, frozenset[str]] = {
     "nomad_job": frozenset(),
     # nomad/resource_namespace.go
     "nomad_namespace": frozenset({"name"}),
+    # nomad/resource_acl_policy.go
+    "nomad_acl_policy": frozenset({"name"}),
+    # vault/resource_nomad_secret_backend.go (v5.6.0): no ForceNew argument; backend
+    # (the path) see CONDITIONAL below.
+    "vault_nomad_secret_backend": frozenset({_V}),
+    # vault/resource_nomad_secret_role.go
+    "vault_nomad_secret_role": frozenset({"backend", "role", _V}),
+    # vault/resource_consul_secret_backend.go: local; path see CONDITIONAL below.
+    "vault_consul_secret_backend": frozenset({"local", _V}),
+    # vault/resource_consul_secret_backend_role.go
+    "vault_consul_secret_backend_role": frozenset({"name", "backend", _V}),
 }
 # Replaced only under a condition the synth output shows, checked in _conditional:
 CONDITIONAL: dict[str, str] = {
@@ -128,6 +139,8 @@ CONDITIONAL: dict[str, str] = {
     # a path change remounts in place on Vault >= 1.10 unless disable_remount.
     "vault_auth_backend": "path, when disable_remount is set (or Vault < 1.10)",
     "vault_jwt_auth_backend": "path, when disable_remount is set (or Vault < 1.10)",
+    "vault_nomad_secret_backend": "backend, when disable_remount is set (or Vault < 1.10)",
+    "vault_consul_secret_backend": "path, when disable_remount is set (or Vault < 1.10)",
     "nomad_job": "jobspec, when the job's namespace, or its id with deregister_on_id_change, "
                  "changes",
 }
@@ -290,9 +303,11 @@ def _job_identity(jobspec: Any) -> tuple[str, str] | None:
 
 def _conditional(rtype: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
     """Top-level attributes that force replacement only in this change (CONDITIONAL)."""
-    if rtype in ("vault_auth_backend", "vault_jwt_auth_backend"):
-        if not _same(before.get("path"), after.get("path")) and after.get("disable_remount"):
-            return {"path"}
+    if rtype in ("vault_auth_backend", "vault_jwt_auth_backend", "vault_nomad_secret_backend",
+                 "vault_consul_secret_backend"):
+        key = "backend" if rtype == "vault_nomad_secret_backend" else "path"
+        if not _same(before.get(key), after.get(key)) and after.get("disable_remount"):
+            return {key}
     if rtype == "nomad_job" and not _same(before.get("jobspec"), after.get("jobspec")):
         old, new = _job_identity(before.get("jobspec")), _job_identity(after.get("jobspec"))
         if old and new:
