@@ -51,6 +51,9 @@ DATACENTER = re.compile(r"[a-z0-9_-]+")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ENV_NAME_UPPER = re.compile(r"[A-Z_][A-Z0-9_]*")
 SIGNAL = re.compile(r"SIG[A-Z0-9]+")
+# A Terraform variable a secret is given through: an identifier that is also an
+# environment variable name after TF_VAR_ (hashistack/vault/secret_variable.py).
+TF_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A Vault mount path: segments without globs, templates or edge slashes.
 MOUNT_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 # A systemd unit name as a unit file names another (`After=vault.service`), or

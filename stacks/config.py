@@ -39,6 +39,8 @@ from hashistack.errors import HashistackError
 from hashistack.key_bits import check_vault_pki_key_bits
 from hashistack.names import WI_AUDIENCE, WI_AUTH_PATH, WI_POLICY, WI_ROLE
 from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integration
+from stacks import acl_tokens_config
+from stacks.acl_tokens_config import ConsulAgentTokens, NomadAclTokens
 from stacks.agents_config import ConsulCluster, NomadCluster, cluster_problems
 from stacks.consul_tenancy import consul_tenancy_name, consul_tenancy_problem
 from stacks.database_tls import resolve_tls_ca_files, tls_ca_problem
@@ -446,6 +448,7 @@ class Consul(Model):
     tls: Tls = Tls()
     connect_ca: ConnectCa = ConnectCa()
     cluster: ConsulCluster | None = None  # None: no Consul agent files (dev: consul agent -dev)
+    agent_tokens: ConsulAgentTokens = ConsulAgentTokens()
 
 
 class AgentTlsFiles(Model):
@@ -491,6 +494,7 @@ class Nomad(Model):
     keep_legacy_flow: bool = False
     # Description, meta, quota, capabilities, node pools per namespace (stacks/namespace_config.py).
     namespace_config: dict[str, NamespaceConfig] = Field(default_factory=dict)
+    acl_tokens: NomadAclTokens = NomadAclTokens()
 
     @model_validator(mode="after")
     def _version(self) -> Nomad:
@@ -674,6 +678,13 @@ class Environment(Model):
         problem = observability_problem(self)
         if problem:
             raise ValueError(problem)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _acl_tokens(self) -> Environment:
+        acl_tokens_config.check(self)
         return self
 
     @model_validator(mode="after")

@@ -16,7 +16,7 @@ from hashistack.consul import (
     ServiceIntentions,
 )
 from hashistack.consul.connect_ca_config import VaultAuthMethod
-from stacks import agents, backends, observability
+from stacks import acl_tokens, agents, backends, observability
 from stacks.config import Environment
 from stacks.vault_stack import jwks_ca_pem
 
@@ -81,6 +81,7 @@ class ConsulStack(TerraformStack):
                     jwks_ca_pem=jwks_ca_pem(env),
                 )
         observability.consul_access(self, env)  # agent read for the metrics scraper
+        self.agent_policy = acl_tokens.consul_agent_policy(self, env)
         DefaultDeny(self, "intentions-default")
         callers: dict[str, list[str]] = {}
         for app in env.apps:

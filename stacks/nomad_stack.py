@@ -39,7 +39,7 @@ from hashistack.nomad.vault_agent import (
     VaultTLS,
 )
 from hashistack.nomad.vault_agent import systemd_unit as vault_agent_unit
-from stacks import agents, backends, observability
+from stacks import acl_tokens, agents, backends, observability
 from stacks.config import App, Environment
 from stacks.consul_tenancy import consul_block
 from stacks.legacy import keeps_legacy, side_by_side
@@ -74,6 +74,7 @@ class NomadStack(TerraformStack):
 
         # Nomad has only `default` until a namespace is made.
         self.namespaces = nomad_namespaces(self, env)
+        self.acl_policies = acl_tokens.nomad_acl_policies(self, env)
         wi = env.integration == "workload-identity"
         ports = {a.name: UPSTREAM_PORT_BASE + i for i, a in enumerate(env.apps)}
         self.jobs = {}

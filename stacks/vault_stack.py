@@ -23,7 +23,7 @@ from hashistack.vault import (
     presets,
 )
 from hashistack.vault.cert_auth import read_ca_pem
-from stacks import backends, observability, vault_cluster
+from stacks import acl_tokens, backends, observability, vault_cluster
 from stacks.config import Environment
 from stacks.legacy import keeps_legacy
 from stacks.namespaces import secret_path
@@ -144,6 +144,9 @@ class VaultStack(TerraformStack):
                 )
                 # The agent's templates read the app's secret (stacks/nomad_stack.py).
                 self.kv.grant_read(agent, secret_path(app))
+
+        # Nomad and Consul tokens as Vault leases, and who may read them (issue 12 §2).
+        self.creds_policies = acl_tokens.vault_engines(self, env)
 
         self.app_roles = {}  # app -> JobRole (workload identity only)
         if env.integration == "workload-identity":

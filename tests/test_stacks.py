@@ -50,6 +50,11 @@ SHIPPED_TEXTS = [
             "nomad/rendered/prometheus-vault-agent.service",
             "nomad/rendered/prometheus.yml",
         ] if env != "dev" else []),
+        # Who may read Nomad and Consul tokens from Vault (stacks/acl_tokens.py).
+        *([f"vault/policy-{m}-creds-{r}.hcl" for m, roles in (
+            ("nomad", ("ci-deploy", "operator", "read-only")),
+            ("consul", ("consul-agent", "nomad-client", "nomad-server"))) for r in roles]
+          if env != "dev" else []),
     )
 ]
 LEGACY_TEXTS = [
@@ -214,8 +219,9 @@ def test_every_policy_parses_with_hashicorp_and_our_parser(shipped, legacy):
         for stack_name, stack in stacks.items():
             for name, text in policies(stack).items():
                 texts[f"{stack_name}/{name}.hcl"] = text
-    # 3 per shipped env, the scraper's in staging and prod, 4 in the legacy example
-    assert len(texts) == 15
+    # 3 per shipped env, the scraper's and 6 creds policies in staging and prod,
+    # 4 in the legacy example
+    assert len(texts) == 27
     # Vault gets the text after Terraform fills in `${...}` (the JWT mount's
     # accessor); HashiCorp's parser must accept that text.
     resolved = {n: re.sub(r"\$\{[^}]+\}", "auth_jwt_0a1b2c3d", t) for n, t in texts.items()}

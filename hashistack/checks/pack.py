@@ -29,6 +29,7 @@ from hashistack.checks.rules.hs_nomad_001 import legacy_with_1_10
 from hashistack.checks.rules.hs_nomad_002 import nomad_talks_to_servers
 from hashistack.checks.rules.hs_nomad_010 import nomad_acl_off
 from hashistack.checks.rules.hs_nomad_011 import nomad_quorum
+from hashistack.checks.rules.hs_nomad_012 import broad_leased_tokens
 from hashistack.checks.rules.hs_secret_001 import secret_literals
 from hashistack.checks.rules.hs_state_001 import unguarded_state
 from hashistack.checks.rules.hs_tls_001 import plaintext
@@ -56,6 +57,7 @@ DEFAULT_PACK: tuple[Rule, ...] = (
     ca_token_in_state,         # HS-CONSUL-004
     upstream_denied,           # HS-CONSUL-003
     plaintext,                 # HS-TLS-001
+    broad_leased_tokens,       # HS-NOMAD-012 (before HS-CHECK-003: it notes what it cannot read)
     no_tier,                   # HS-CHECK-002
     cannot_evaluate,           # HS-CHECK-003
     agent_config_unreadable,   # HS-CHECK-004

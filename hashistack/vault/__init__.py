@@ -10,12 +10,14 @@ if TYPE_CHECKING:  # what type checkers see; at run time each loads on first use
     from hashistack.vault.audit import AuditDevice as AuditDevice
     from hashistack.vault.cert_auth import CertAuthBackend as CertAuthBackend
     from hashistack.vault.cert_auth import CertAuthRole as CertAuthRole
+    from hashistack.vault.consul_secrets import ConsulSecrets as ConsulSecrets
     from hashistack.vault.database import DatabaseConnection as DatabaseConnection
     from hashistack.vault.database import DatabaseRole as DatabaseRole
     from hashistack.vault.database import DatabaseSecrets as DatabaseSecrets
     from hashistack.vault.grants import Grant as Grant
     from hashistack.vault.grants import Grantable as Grantable
     from hashistack.vault.kv import KvV2 as KvV2
+    from hashistack.vault.nomad_secrets import NomadSecrets as NomadSecrets
     from hashistack.vault.periodic_token import PeriodicToken as PeriodicToken
     from hashistack.vault.pki import PkiHierarchy as PkiHierarchy
     from hashistack.vault.token_role import TokenRole as TokenRole
@@ -41,12 +43,15 @@ _CONSTRUCTS = {
     "DatabaseRole": "database",
     "Grant": "grants",
     "Grantable": "grants",
+    "NomadSecrets": "nomad_secrets",
+    "ConsulSecrets": "consul_secrets",
 }
 # Written out: type checkers read a literal list only (tests/test_typing.py holds
 # it equal to _CONSTRUCTS).
 __all__ = [
-    "AppRole", "AppRoleBackend", "AuditDevice", "CertAuthBackend", "CertAuthRole",
+    "AppRole", "AppRoleBackend", "AuditDevice", "CertAuthBackend", "CertAuthRole", "ConsulSecrets",
     "DatabaseConnection", "DatabaseRole", "DatabaseSecrets", "Grant", "Grantable", "JobRole",
-    "KvV2", "NomadWorkloadIdentity", "PeriodicToken", "PkiHierarchy", "TokenRole", "VaultPolicy",
+    "KvV2", "NomadSecrets", "NomadWorkloadIdentity", "PeriodicToken", "PkiHierarchy", "TokenRole",
+    "VaultPolicy",
 ]
 __getattr__ = exports(__name__, _CONSTRUCTS)

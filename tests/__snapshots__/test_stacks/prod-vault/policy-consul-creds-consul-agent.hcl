@@ -1,0 +1,3 @@
+path "consul/creds/consul-agent" {
+  capabilities = ["read"]
+}

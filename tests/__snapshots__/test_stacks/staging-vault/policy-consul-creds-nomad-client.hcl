@@ -1,0 +1,3 @@
+path "consul/creds/nomad-client" {
+  capabilities = ["read"]
+}

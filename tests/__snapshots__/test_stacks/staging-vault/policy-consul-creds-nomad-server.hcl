@@ -1,0 +1,3 @@
+path "consul/creds/nomad-server" {
+  capabilities = ["read"]
+}

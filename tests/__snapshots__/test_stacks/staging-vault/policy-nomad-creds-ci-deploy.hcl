@@ -1,0 +1,3 @@
+path "nomad/creds/ci-deploy" {
+  capabilities = ["read"]
+}

@@ -1,0 +1,3 @@
+path "nomad/creds/operator" {
+  capabilities = ["read"]
+}

@@ -1,0 +1,3 @@
+path "nomad/creds/read-only" {
+  capabilities = ["read"]
+}
