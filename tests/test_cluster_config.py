@@ -160,7 +160,11 @@ def test_staging_consul_files(tmp_path):
 
 
 def test_consul_acl_off_leaves_no_acl_block(tmp_path):
-    env = _load(tmp_path, STAGING.replace("[consul]\n", "[consul]\nacl = false\n"), "staging")
+    text = STAGING.replace("[consul]\n", "[consul]\nacl = false\n")
+    # Vault leasing the agents' tokens needs ACLs: off with them.
+    text = text.replace("[consul.agent_tokens]\nenabled = true",
+                        "[consul.agent_tokens]\nenabled = false")
+    env = _load(tmp_path, text, "staging")
     assert "acl" not in hcl.loads(agents.consul_files(env)["consul-server.hcl"])
 
 
