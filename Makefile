@@ -48,7 +48,8 @@ preview: synth
 # tokens in the environment, as `cdktf deploy` does): make diff ENV=staging
 diff: install
 	@test -n "$(ENV)" || { echo "make diff ENV=<environment>"; exit 2; }
-	for product in vault consul nomad; do \
+	for product in vault consul nomad nomad-acl; do \
+		test -d "cdktf.out/stacks/$(ENV)-$$product" || [ $$product != nomad-acl ] || continue; \
 		HASHISTACK_ENV=$(ENV) CHECKPOINT_DISABLE=1 npx cdktf diff "$(ENV)-$$product" || exit $$?; \
 	done
 

@@ -1,4 +1,5 @@
-"""This repository's deployment: three stacks per environment."""
+"""This repository's deployment: three stacks per environment, four where Vault
+leases Nomad tokens."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ if TYPE_CHECKING:  # config loading must not start Node
     from stacks.config import Environment
 
 
-def build(app: Construct, env: Environment):
-    """`<env>-vault` → `<env>-consul` → `<env>-nomad`, in that deploy order.
+def build(app: Construct, env: Environment) -> tuple:
+    """`<env>-vault` → `<env>-consul` → `<env>-nomad`, in that deploy order, and
+    `<env>-nomad-acl` (after Vault) where Vault leases Nomad tokens: the stacks,
+    in that order.
 
     The checks run over the synthesized JSON (main.py), once per environment.
     """
@@ -26,7 +29,14 @@ def build(app: Construct, env: Environment):
     nomad = NomadStack(app, env, vault=vault, consul=consul)
     consul.add_dependency(vault)
     nomad.add_dependency(consul)
-    for stack in (vault, consul, nomad):
+    stacks: tuple = (vault, consul, nomad)
+    if env.nomad.acl_tokens.enabled:
+        from stacks.nomad_acl_stack import NomadAclStack
+
+        acl = NomadAclStack(app, env)
+        acl.add_dependency(vault)  # the engine's roles name these policies
+        stacks += (acl,)
+    for stack in stacks:
         # Read back by `python -m hashistack check`, which never imports cdktf.
         declare_environment(
             stack,
@@ -36,7 +46,7 @@ def build(app: Construct, env: Environment):
             integration=env.integration,
             suppressions=[s.model_dump() for s in env.suppressions],
         )
-    return vault, consul, nomad
+    return stacks
 
 
 def write_rendered(outdir: Path, stack) -> list[Path]:

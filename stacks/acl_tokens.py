@@ -1,4 +1,4 @@
-"""Issue 12 §2 composed from config: Nomad ACL policies (nomad stack), the Consul
+"""Issue 12 §2 composed from config: Nomad ACL policies (nomad-acl stack), the Consul
 agents' policy (consul stack), and Vault's Nomad and Consul secrets engines with
 the Vault policies that may read their creds (vault stack).
 

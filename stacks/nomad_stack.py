@@ -39,7 +39,7 @@ from hashistack.nomad.vault_agent import (
     VaultTLS,
 )
 from hashistack.nomad.vault_agent import systemd_unit as vault_agent_unit
-from stacks import acl_tokens, agents, backends, observability
+from stacks import agents, backends, observability
 from stacks.config import App, Environment
 from stacks.consul_tenancy import consul_block
 from stacks.legacy import keeps_legacy, side_by_side
@@ -52,21 +52,26 @@ STARTUP_CERT = "/opt/nomad/tls/nomad_startup.crt"
 STARTUP_KEY = "/opt/nomad/tls/nomad_startup_key.pem"
 
 
+def nomad_provider(scope: Construct, env: Environment) -> NomadProvider:
+    """The Nomad provider for the environment's servers (its token: NOMAD_TOKEN)."""
+    n = env.nomad
+    return NomadProvider(
+        scope,
+        "nomad",
+        address=n.address,
+        region=n.region,
+        ca_file=n.tls.ca_file,
+        cert_file=n.tls.cert_file,
+        key_file=n.tls.key_file,
+        skip_verify=n.tls.skip_verify or None,
+    )
+
+
 class NomadStack(TerraformStack):
     def __init__(self, scope: Construct, env: Environment, *, vault, consul) -> None:
         name = f"{env.name}-nomad"
         super().__init__(scope, name)
-        n = env.nomad
-        NomadProvider(
-            self,
-            "nomad",
-            address=n.address,
-            region=n.region,
-            ca_file=n.tls.ca_file,
-            cert_file=n.tls.cert_file,
-            key_file=n.tls.key_file,
-            skip_verify=n.tls.skip_verify or None,
-        )
+        nomad_provider(self, env)
         backends.configure(self, env, name)
         self.env = env
         # Files to ship to the machines, written beside this stack's JSON.
@@ -74,7 +79,6 @@ class NomadStack(TerraformStack):
 
         # Nomad has only `default` until a namespace is made.
         self.namespaces = nomad_namespaces(self, env)
-        self.acl_policies = acl_tokens.nomad_acl_policies(self, env)
         wi = env.integration == "workload-identity"
         ports = {a.name: UPSTREAM_PORT_BASE + i for i, a in enumerate(env.apps)}
         self.jobs = {}

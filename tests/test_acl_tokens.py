@@ -246,13 +246,14 @@ def test_agent_tokens_need_consul_acls(tmp_path):
 @pytest.mark.parametrize("env", ["staging", "prod"])
 def test_shipped_stacks_wire_policies_roles_and_creds(shipped, env):
     _, out = shipped
-    vault, consul, nomad = (out[f"{env}-{p}"] for p in ("vault", "consul", "nomad"))
+    # The Nomad policies have a stack of their own (stacks/nomad_acl_stack.py).
+    vault, consul, nomad = (out[f"{env}-{p}"] for p in ("vault", "consul", "nomad-acl"))
     nomad_policies = {r["name"]: r["rules_hcl"]
                       for r in resources(nomad, "nomad_acl_policy").values()}
     assert set(nomad_policies) == {"operator", "ci-deploy", "read-only"}
     for name, rules in nomad_policies.items():
         decode(name, read(rules))  # Nomad's grammar holds
-    # Each Vault role names Nomad policies the nomad stack writes.
+    # Each Vault role names Nomad policies the nomad-acl stack writes.
     for role in resources(vault, "vault_nomad_secret_role").values():
         assert set(role["policies"]) <= set(nomad_policies)
     consul_policies = {r["name"] for r in resources(consul, "consul_acl_policy").values()}

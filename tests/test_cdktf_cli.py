@@ -49,7 +49,8 @@ def test_hcl_exit_ramp_is_terraform_fmt_clean_and_parses(tmp_path):
     subprocess.run([str(CLI), "synth", "--hcl", "--output", str(tmp_path / "hcl.out")],
                    cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
     files = sorted((tmp_path / "hcl.out" / "stacks").glob("*/cdk.tf"))
-    assert len(files) == 9
+    # vault, consul, nomad per environment, and nomad-acl where Vault leases Nomad tokens
+    assert len(files) == 11
     parsed = hashicorp_hcl.parse_many({f.parent.name: f.read_text() for f in files})
     assert {n: r["error"] for n, r in parsed.items() if "error" in r} == {}
     # A Vault CA token and Nomad's JWKS CA file are references: jsonencode() escapes them.

@@ -227,7 +227,7 @@ def test_the_shipped_agent_role_and_job_each_declare_their_read(tmp_path):
     from stacks.config import load
 
     app = App(outdir=str(tmp_path))
-    vault, _, nomad = build(app, load(ROOT / "environments" / "staging.toml"))
+    vault, _, nomad, *_ = build(app, load(ROOT / "environments" / "staging.toml"))
     policy = vault.app_policies["myapp"]
     assert [(g.grantee_kind, g.grantee, g.paths) for g in policy.grants] == [
         ("approle-role", "vault-agent-myapp", ("secret/data/myapp",)),

@@ -16,7 +16,8 @@ from tests.synth_json import by, policies, resources
 from tests.text_snapshot import TextFileSnapshot
 
 ENVS = ("dev", "staging", "prod")
-STACKS = [f"{e}-{p}" for e in ENVS for p in ("vault", "consul", "nomad")]
+STACKS = [f"{e}-{p}" for e in ENVS for p in ("vault", "consul", "nomad")] + [
+    f"{e}-nomad-acl" for e in ENVS if e != "dev"]  # where Vault leases Nomad tokens
 
 # Every policy, jobspec and rendered file of the shipped and legacy stacks, one
 # file each under __snapshots__/test_stacks/ (test_text_snapshot), so a grant
@@ -55,6 +56,11 @@ SHIPPED_TEXTS = [
             ("nomad", ("ci-deploy", "operator", "read-only")),
             ("consul", ("consul-agent", "nomad-client", "nomad-server"))) for r in roles]
           if env != "dev" else []),
+        # Consul and Nomad ACL rules (Consul's ACLs and Vault-leased tokens: not in dev).
+        *([f"consul/consul-acl-{p}.hcl" for p in (
+            "consul-agent", "nomad-client", "nomad-server", "nomad-tasks", "prometheus-metrics")]
+          + [f"nomad-acl/nomad-acl-{p}.hcl" for p in ("ci-deploy", "operator", "read-only")]
+          if env != "dev" else []),
     )
 ]
 LEGACY_TEXTS = [
@@ -62,6 +68,8 @@ LEGACY_TEXTS = [
     "legacy-vault/policy-consul-connect-ca.hcl",
     "legacy-vault/policy-nomad-server.hcl",
     "legacy-vault/policy-nomad_startup.hcl",
+    "legacy-consul/consul-acl-nomad-client.hcl",
+    "legacy-consul/consul-acl-nomad-server.hcl",
     "legacy-nomad/job-myapp.hcl",
     "legacy-nomad/rendered/nomad-client.hcl",
     "legacy-nomad/rendered/nomad-server.hcl",
@@ -106,6 +114,11 @@ def synthesized_texts(out: Path, stacks: dict[str, dict]) -> dict[str, str]:
     for stack_name, stack in stacks.items():
         for name, policy in policies(stack).items():
             add(f"{stack_name}/policy-{name}.hcl", as_terraform_reads(policy))
+        # ACL rules: Consul's (rules) and Nomad's (rules_hcl), HCL each.
+        for rtype, field, kind in (("consul_acl_policy", "rules", "consul-acl"),
+                                   ("nomad_acl_policy", "rules_hcl", "nomad-acl")):
+            for body in resources(stack, rtype).values():
+                add(f"{stack_name}/{kind}-{body['name']}.hcl", as_terraform_reads(body[field]))
         for job in resources(stack, "nomad_job").values():
             jobspec = as_terraform_reads(job["jobspec"])
             match = _JOB_NAME.match(jobspec)
@@ -131,7 +144,7 @@ def texts(shipped, legacy) -> dict[str, str]:
     return {**synthesized_texts(*shipped), **synthesized_texts(*legacy)}
 
 
-def test_nine_stacks_in_deploy_order(shipped):
+def test_stacks_in_deploy_order(shipped):
     out, stacks = shipped
     assert sorted(stacks) == sorted(STACKS)
     manifest = json.loads((out / "manifest.json").read_text())["stacks"]
@@ -139,6 +152,20 @@ def test_nine_stacks_in_deploy_order(shipped):
         assert manifest[f"{env}-vault"]["dependencies"] == []
         assert manifest[f"{env}-consul"]["dependencies"] == [f"{env}-vault"]
         assert manifest[f"{env}-nomad"]["dependencies"] == [f"{env}-consul"]
+        if env != "dev":
+            assert manifest[f"{env}-nomad-acl"]["dependencies"] == [f"{env}-vault"]
+
+
+def test_the_nomad_acl_policies_are_apart_from_the_jobs(shipped):
+    """Only a management token reads a Nomad ACL policy it does not hold, so the stack
+    CI deploys with a ci-deploy token holds none (stacks/nomad_acl_stack.py)."""
+    stacks = shipped[1]
+    for env in ("staging", "prod"):
+        assert not resources(stacks[f"{env}-nomad"], "nomad_acl_policy")
+        acl = stacks[f"{env}-nomad-acl"]
+        assert sorted(b["name"] for b in resources(acl, "nomad_acl_policy").values()) == [
+            "ci-deploy", "operator", "read-only"]
+        assert set(acl["resource"]) == {"nomad_acl_policy"}
 
 
 @pytest.mark.parametrize("name", STACKS)

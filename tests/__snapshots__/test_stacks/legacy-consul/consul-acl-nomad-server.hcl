@@ -1,0 +1,14 @@
+acl  = "write"
+mesh = "write"
+
+agent_prefix "" {
+  policy = "read"
+}
+
+node_prefix "" {
+  policy = "write"
+}
+
+service_prefix "" {
+  policy = "write"
+}

@@ -1,0 +1,7 @@
+node_prefix "prod-" {
+  policy = "write"
+}
+
+service_prefix "" {
+  policy = "read"
+}

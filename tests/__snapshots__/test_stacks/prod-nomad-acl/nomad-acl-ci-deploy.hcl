@@ -1,0 +1,3 @@
+namespace "default" {
+  capabilities = ["submit-job", "read-job"]
+}

@@ -1,0 +1,19 @@
+namespace "default" {
+  policy = "write"
+}
+
+node {
+  policy = "write"
+}
+
+agent {
+  policy = "read"
+}
+
+operator {
+  policy = "read"
+}
+
+plugin {
+  policy = "read"
+}

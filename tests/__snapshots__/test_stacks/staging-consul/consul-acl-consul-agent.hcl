@@ -1,0 +1,7 @@
+node_prefix "staging-" {
+  policy = "write"
+}
+
+service_prefix "" {
+  policy = "read"
+}

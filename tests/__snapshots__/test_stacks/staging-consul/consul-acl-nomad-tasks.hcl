@@ -1,0 +1,7 @@
+key_prefix "" {
+  policy = "read"
+}
+
+service_prefix "" {
+  policy = "read"
+}

@@ -1,0 +1,11 @@
+namespace "default" {
+  policy = "read"
+}
+
+node {
+  policy = "read"
+}
+
+agent {
+  policy = "read"
+}
