@@ -57,6 +57,27 @@ def consul_access(stack: Construct, env: Environment) -> None:
         AgentMetricsPolicy(stack, "acl-prometheus", name=env.observability.consul.policy)
 
 
+def _host(join: str) -> str:
+    """The host of a `retry_join` entry (`host`, `host:port`, `[v6]:port`)."""
+    if join.startswith("["):
+        return join[:join.index("]") + 1]
+    return join.rpartition(":")[0] if join.count(":") == 1 else join
+
+
+def _servers(env: Environment, product: str) -> list[str]:
+    """Each server of the product's cluster at its API port: every node exports its
+    own metrics, which a load-balanced address would mix up. Empty without one."""
+    if product == "vault" and env.vault.cluster is not None:
+        vc = env.vault.cluster
+        return [f"{node.name}:{vc.api_port}" for node in vc.nodes]
+    if product == "consul" and env.consul.cluster is not None:
+        port = 8501 if env.consul.cluster.tls is not None else 8500  # ports.https / http
+        return [f"{_host(s)}:{port}" for s in env.consul.cluster.servers]
+    if product == "nomad" and env.nomad.cluster is not None:
+        return [f"{_host(s)}:4646" for s in env.nomad.cluster.servers]  # ports.http
+    return []
+
+
 def scrape_config(env: Environment) -> prometheus.ScrapeConfig:
     """The environment's `prometheus.yml`, as a model."""
     obs = env.observability
@@ -71,7 +92,8 @@ def scrape_config(env: Environment) -> prometheus.ScrapeConfig:
             key_file=scrape.key_file,
             server_name=scrape.server_name or section.tls.server_name,
         ) if https else None
-        return {"targets": scrape.targets or [default_target(section.address)],
+        return {"targets": scrape.targets or _servers(env, product)
+                or [default_target(section.address)],
                 "scheme": "https" if https else "http", "tls": tls}
 
     return prometheus.ScrapeConfig(

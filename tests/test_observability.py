@@ -248,6 +248,28 @@ def test_targets_default_to_each_products_address():
     assert jobs["vault"].credentials_file == "/run/prometheus-vault-agent/vault-token"
 
 
+def test_targets_default_to_each_server_of_a_cluster():
+    from stacks.config import load
+    from stacks.observability import scrape_config
+
+    env = load(ROOT / "environments" / "prod.toml")
+    jobs = {j.job_name: j for j in scrape_config(env).jobs}
+    assert jobs["vault"].targets == tuple(
+        f"vault-{i}.prod.example.internal:8200" for i in range(1, 6))
+    assert jobs["consul"].targets == tuple(
+        f"consul-{i}.prod.example.internal:8501" for i in range(1, 4))
+    assert jobs["nomad"].targets == tuple(
+        f"nomad-{i}.prod.example.internal:4646" for i in range(1, 4))
+
+
+def test_a_join_address_with_a_port_scrapes_the_api_port():
+    from stacks.observability import _host
+
+    assert [_host(s) for s in ("a.example", "a.example:8301", "10.0.0.1:8301",
+                               "[fd00::1]:8301", "fd00::1")] == [
+        "a.example", "a.example", "10.0.0.1", "[fd00::1]", "fd00::1"]
+
+
 def test_targets_and_files_from_the_file():
     from stacks.observability import scrape_config
 
@@ -338,8 +360,9 @@ def test_rendered_prometheus_files(shipped, env):
     assert schema_problems(doc) == []
     jobs = {j["job_name"]: j for j in doc["scrape_configs"]}
     assert set(jobs) == {"vault", "consul", "nomad"}
+    nodes = {"staging": 3, "prod": 5}[env]  # [vault.cluster]: each node, not the address
     assert jobs["vault"]["static_configs"] == [
-        {"targets": [f"vault.{env}.example.internal:8200"]}]
+        {"targets": [f"vault-{i}.{env}.example.internal:8200" for i in range(1, nodes + 1)]}]
     assert jobs["vault"]["authorization"]["credentials_file"] == (
         "/run/prometheus-vault-agent/vault-token")
     assert "authorization" not in jobs["nomad"]
