@@ -151,3 +151,11 @@ def test_cli_runs_a_pack_from_your_module(shipped, tmp_path):
         bad = _cli(tmp_path, str(out), "--rules", spec)
         assert bad.returncode == 2, (spec, bad.stderr)
         assert message in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_the_readme_rules_table_lists_every_rule_of_the_default_pack():
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Checks", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip() for line in table.splitlines()
+            if line.startswith("| HS-")}
+    assert rows == {r.id for r in DEFAULT_PACK}
