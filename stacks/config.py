@@ -692,6 +692,16 @@ class Environment(Model):
         nc = self.nomad.consul
         ssl = nc.ssl if nc.ssl is not None else self.consul.address.startswith("https://")
         ca = self.consul.tls.ca_file
+        if ssl and nc.ca_file is None and self.consul.cluster is not None:
+            # consul-client.hcl: auto_encrypt gives the local agent a certificate the
+            # Connect CA signs (agent/consul/auto_encrypt_endpoint.go), and it serves
+            # HTTPS and gRPC with it (tlsutil/config.go Cert): not consul.tls.ca_file's.
+            root = self.vault.pki.root_path
+            raise ValueError("nomad.consul.ca_file is required with [consul.cluster]: the "
+                             "local Consul agent serves HTTPS and gRPC with its auto_encrypt "
+                             f"certificate, signed by the Connect CA ({root}), so put that "
+                             f"root on the Nomad machines (vault read -field=certificate "
+                             f"{root}/cert/ca) and name the file here")
         if ssl and nc.ca_file is None and ca is not None and not ca.startswith("/"):
             raise ValueError(f"nomad.consul.ca_file is required: it defaults to "
                              f"consul.tls.ca_file, {shown(ca)}, a relative path on the deploy "

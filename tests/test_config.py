@@ -187,9 +187,22 @@ def test_nomad_agents_talk_to_the_local_consul_agent():
     local = staging.nomad_consul
     assert (local.address, local.grpc_address, local.ssl) == ("127.0.0.1:8501",
                                                                "127.0.0.1:8503", True)
-    assert local.ca_file == staging.consul.tls.ca_file
+    # The local agent's auto_encrypt certificate chains to the Connect CA's root.
+    assert local.ca_file == "/etc/nomad.d/tls/consul-connect-root.pem"
     dev = load(ENVS / "dev.toml").nomad_consul
     assert (dev.address, dev.grpc_address, dev.ssl) == ("127.0.0.1:8500", None, False)
+
+
+def test_auto_encrypt_clients_need_the_connect_ca_root_named(tmp_path):
+    text = (ENVS / "staging.toml").read_text()
+    text = text.replace('[nomad.consul]\nca_file = "/etc/nomad.d/tls/consul-connect-root.pem"\n',
+                        "")
+    path = tmp_path / "staging.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=r"nomad.consul.ca_file is required with "
+                                          r"\[consul.cluster\]: .* signed by the Connect CA "
+                                          r"\(connect-root\)"):
+        load(path)
 
 
 def test_nomad_consul_is_configurable(tmp_path):

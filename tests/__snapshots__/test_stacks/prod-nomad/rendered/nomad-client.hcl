@@ -27,10 +27,10 @@ consul {
   address          = "127.0.0.1:8501"
   auto_advertise   = true
   ssl              = true
-  ca_file          = "/etc/ssl/hashistack/prod-ca.pem"
+  ca_file          = "/etc/nomad.d/tls/consul-connect-root.pem"
   client_auto_join = true
   grpc_address     = "127.0.0.1:8503"
-  grpc_ca_file     = "/etc/ssl/hashistack/prod-ca.pem"
+  grpc_ca_file     = "/etc/nomad.d/tls/consul-connect-root.pem"
 }
 
 vault {

@@ -28,7 +28,7 @@ consul {
   address          = "127.0.0.1:8501"
   auto_advertise   = true
   ssl              = true
-  ca_file          = "/etc/ssl/hashistack/prod-ca.pem"
+  ca_file          = "/etc/nomad.d/tls/consul-connect-root.pem"
   server_auto_join = true
   service_identity {
     aud = ["consul.io"]
