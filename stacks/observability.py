@@ -68,8 +68,13 @@ def _servers(env: Environment, product: str) -> list[str]:
     """Each server of the product's cluster at its API port: every node exports its
     own metrics, which a load-balanced address would mix up. Empty without one."""
     if product == "vault" and env.vault.cluster is not None:
+        # A standby answers an authenticated scrape by redirecting it to the active
+        # node (telemetry.mdx); only with unauthenticated_metrics_access does each
+        # node report its own, so only then is each node a target.
         vc = env.vault.cluster
-        return [f"{node.name}:{vc.api_port}" for node in vc.nodes]
+        if vc.unauthenticated_metrics_access:
+            return [f"{node.name}:{vc.api_port}" for node in vc.nodes]
+        return []
     if product == "consul" and env.consul.cluster is not None:
         port = 8501 if env.consul.cluster.tls is not None else 8500  # ports.https / http
         return [f"{_host(s)}:{port}" for s in env.consul.cluster.servers]

@@ -254,7 +254,12 @@ def test_targets_default_to_each_server_of_a_cluster():
 
     env = load(ROOT / "environments" / "prod.toml")
     jobs = {j.job_name: j for j in scrape_config(env).jobs}
-    assert jobs["vault"].targets == tuple(
+    # A standby redirects an authenticated scrape to the active node: the address.
+    assert jobs["vault"].targets == ("vault.prod.example.internal:8200",)
+    open_metrics = env.model_copy(update={"vault": env.vault.model_copy(update={
+        "cluster": env.vault.cluster.model_copy(
+            update={"unauthenticated_metrics_access": True})})})
+    assert {j.job_name: j for j in scrape_config(open_metrics).jobs}["vault"].targets == tuple(
         f"vault-{i}.prod.example.internal:8200" for i in range(1, 6))
     assert jobs["consul"].targets == tuple(
         f"consul-{i}.prod.example.internal:8501" for i in range(1, 4))
@@ -360,9 +365,9 @@ def test_rendered_prometheus_files(shipped, env):
     assert schema_problems(doc) == []
     jobs = {j["job_name"]: j for j in doc["scrape_configs"]}
     assert set(jobs) == {"vault", "consul", "nomad"}
-    nodes = {"staging": 3, "prod": 5}[env]  # [vault.cluster]: each node, not the address
     assert jobs["vault"]["static_configs"] == [
-        {"targets": [f"vault-{i}.{env}.example.internal:8200" for i in range(1, nodes + 1)]}]
+        {"targets": [f"vault.{env}.example.internal:8200"]}]
+    assert len(jobs["consul"]["static_configs"][0]["targets"]) == 3  # each server
     assert jobs["vault"]["authorization"]["credentials_file"] == (
         "/run/prometheus-vault-agent/vault-token")
     assert "authorization" not in jobs["nomad"]
