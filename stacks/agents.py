@@ -49,6 +49,7 @@ def consul_files(env: Environment) -> dict[str, str]:
             # Servers serve Terraform and operators (consul.address); a client's API
             # stays on 127.0.0.1 (Consul's default) for its local Nomad agent.
             client_addr="0.0.0.0" if server else None,
+            bind_addr=cluster.bind_addr,
             acl=env.consul_acl,
             tls=agent_tls,
             disable_http=cluster.disable_http and agent_tls is not None,

@@ -7,6 +7,7 @@ Nomad files keep `bootstrap_expect = 1` and no `server_join`.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -30,6 +31,21 @@ def _retention(value: str) -> str:
     return value
 
 
+def _bind(value: str) -> str:
+    """An IP address, or a go-sockaddr template (`{{ GetPrivateIP }}`) Consul resolves
+    at start (agent configuration: bind_addr)."""
+    valid.text(value, "the address")
+    if value.startswith("{{") and value.endswith("}}"):
+        return value
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError(f"{valid.shown(value)} is neither an IP address nor a go-sockaddr "
+                         'template such as {{ GetPrivateIP }}') from None
+    return value
+
+
+BindAddress = Annotated[str, AfterValidator(_bind)]
 JoinAddress = Annotated[str, AfterValidator(_join)]
 MachineFile = Annotated[str, AfterValidator(_machine_file)]
 Retention = Annotated[str, AfterValidator(_retention)]
@@ -91,6 +107,11 @@ class ConsulCluster(_Cluster):
     data_dir: MachineFile = "/opt/consul/data"
     tls: ConsulClusterTls | None = None  # required outside dev
     disable_http: bool = True  # with TLS: ports.http = -1, the API on 8501 only
+    # The address agents bind and advertise for gossip and RPC: an IP or a go-sockaddr
+    # template. Consul's default (0.0.0.0, advertising the one private IPv4) refuses to
+    # start on a machine with several, as Nomad clients have (docker0, Nomad's bridge);
+    # GetPrivateIP is the private address with the default route.
+    bind_addr: BindAddress = "{{ GetPrivateIP }}"
     prometheus_retention_time: Retention = "60s"
     # Consul Enterprise only (consul.edition = "enterprise"); CE has no audit log.
     audit_path: MachineFile = "/var/log/consul/audit/audit.json"

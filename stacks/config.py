@@ -7,6 +7,7 @@ the validators below refuse what would be unsafe there.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
@@ -664,6 +665,18 @@ class Environment(Model):
         problems = cluster_problems(self.tier, self.consul.cluster, self.nomad.cluster)
         if problems:
             raise ValueError("; ".join(problems))
+        tokens, cluster = self.consul.agent_tokens, self.consul.cluster
+        if tokens.enabled and tokens.node_prefix and cluster is not None:
+            # A Consul node is named for its host unless node_name says otherwise
+            # (agent/config/builder.go: os.Hostname()), and the leased agent token
+            # may write only nodes under node_prefix.
+            hosts = [s.rpartition(":")[0] if s.count(":") == 1 else s for s in cluster.servers]
+            outside = [h for h in hosts if not _is_ip(h) and not h.startswith(tokens.node_prefix)]
+            if outside:
+                raise ValueError(
+                    f"consul.agent_tokens.node_prefix {tokens.node_prefix!r} does not cover "
+                    f"the Consul server {outside[0]}: its agent token could not register "
+                    "the node; name the servers under the prefix, or list nodes")
         return self
 
     @model_validator(mode="after")
@@ -864,6 +877,14 @@ class Environment(Model):
     def jwks_url(self) -> str:
         wi = self.vault.workload_identity
         return wi.jwks_url or f"{self.nomad.address}/.well-known/jwks.json"
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def load(path: Path) -> Environment:

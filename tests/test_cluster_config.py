@@ -16,8 +16,8 @@ from tests.hashicorp_hcl import parse_many
 ROOT = Path(__file__).resolve().parent.parent
 STAGING = (ROOT / "environments" / "staging.toml").read_text(encoding="utf-8")
 PROD = (ROOT / "environments" / "prod.toml").read_text(encoding="utf-8")
-THREE = ('servers = ["consul-1.staging.example.internal", "consul-2.staging.example.internal", '
-         '"consul-3.staging.example.internal"]')
+THREE = ('servers = ["staging-consul-1.example.internal", "staging-consul-2.example.internal", '
+         '"staging-consul-3.example.internal"]')
 
 
 def _load(tmp_path: Path, text: str, name: str) -> Environment:
@@ -37,8 +37,11 @@ def _refused(tmp_path: Path, text: str, name: str, *expected: str) -> str:
 
 
 def _servers(product: str, env: str, n: int) -> str:
+    # The shipped names: consul servers under the environment's node prefix.
+    name = "{env}-consul-{i}.example.internal" if product == "consul" else \
+        "{product}-{i}.{env}.example.internal"
     return "servers = [" + ", ".join(
-        f'"{product}-{i}.{env}.example.internal"' for i in range(1, n + 1)) + "]"
+        '"' + name.format(env=env, product=product, i=i) + '"' for i in range(1, n + 1)) + "]"
 
 
 def _nomad_servers(text: str, env: str, n: int) -> str:
@@ -95,12 +98,12 @@ def test_an_explicit_bootstrap_expect_is_checked_too(tmp_path):
 @pytest.mark.parametrize("address", ["consul one", "https://consul-1:8301", "provider=aws",
                                      "consul-1:99999"])
 def test_join_addresses_are_dns_names_or_ips(tmp_path, address):
-    text = STAGING.replace('"consul-1.staging.example.internal"', f'"{address}"')
+    text = STAGING.replace('"staging-consul-1.example.internal"', f'"{address}"')
     _refused(tmp_path, text, "staging", "consul.cluster.servers.0", "not a DNS name or IP")
 
 
 def test_duplicate_and_empty_server_lists_are_refused(tmp_path):
-    dupes = STAGING.replace("consul-2.staging", "consul-1.staging")
+    dupes = STAGING.replace("staging-consul-2.", "staging-consul-1.")
     _refused(tmp_path, dupes, "staging", "consul.cluster", "given more than once")
     empty = STAGING.replace(THREE, "servers = []")
     _refused(tmp_path, empty, "staging", "consul.cluster.servers")
@@ -284,3 +287,33 @@ def test_the_readme_excerpt_is_what_staging_renders(tmp_path):
     rendered = agents.consul_files(_load(tmp_path, STAGING, "staging"))["consul-client.hcl"]
     assert excerpt in rendered
     assert "Enterprise" in section and "not** audited" in section
+
+
+def test_a_node_prefix_must_cover_the_consul_servers(tmp_path):
+    text = STAGING.replace('"staging-consul-2.example.internal"',
+                           '"consul-2.staging.example.internal"')
+    _refused(tmp_path, text, "staging", "node_prefix 'staging-' does not cover the Consul "
+             "server consul-2.staging.example.internal")
+    # An IP names no node: nothing to check.
+    _load(tmp_path, STAGING.replace('"staging-consul-2.example.internal"', '"10.20.1.12"'),
+          "staging")
+
+
+@pytest.mark.parametrize("bind", ["10.20.1.5", '{{ GetInterfaceIP "eth0" }}'])
+def test_consul_bind_addr_is_an_ip_or_a_sockaddr_template(tmp_path, bind):
+    env = _load(tmp_path, _in_cluster(STAGING, f"bind_addr = '{bind}'"), "staging")
+    for role in ("server", "client"):
+        assert hcl.loads(agents.consul_files(env)[f"consul-{role}.hcl"])["bind_addr"] == bind
+
+
+def test_consul_bind_addr_defaults_to_the_private_ip_with_the_default_route(tmp_path):
+    env = _load(tmp_path, STAGING, "staging")
+    assert hcl.loads(agents.consul_files(env)["consul-client.hcl"])["bind_addr"] == \
+        "{{ GetPrivateIP }}"
+    _refused(tmp_path, _in_cluster(STAGING, 'bind_addr = "eth0"'), "staging",
+             "consul.cluster.bind_addr", "neither an IP address nor a go-sockaddr template")
+
+
+def _in_cluster(text: str, line: str) -> str:
+    """`text` with `line` in [consul.cluster] (after its servers)."""
+    return text.replace(THREE, THREE + "\n" + line, 1)

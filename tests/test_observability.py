@@ -262,7 +262,7 @@ def test_targets_default_to_each_server_of_a_cluster():
     assert {j.job_name: j for j in scrape_config(open_metrics).jobs}["vault"].targets == tuple(
         f"vault-{i}.prod.example.internal:8200" for i in range(1, 6))
     assert jobs["consul"].targets == tuple(
-        f"consul-{i}.prod.example.internal:8501" for i in range(1, 4))
+        f"prod-consul-{i}.example.internal:8501" for i in range(1, 4))
     assert jobs["nomad"].targets == tuple(
         f"nomad-{i}.prod.example.internal:4646" for i in range(1, 4))
 

@@ -1,7 +1,8 @@
 datacenter = "dc1"
 data_dir   = "/opt/consul/data"
 server     = false
-retry_join = ["consul-1.prod.example.internal", "consul-2.prod.example.internal", "consul-3.prod.example.internal"]
+retry_join = ["prod-consul-1.example.internal", "prod-consul-2.example.internal", "prod-consul-3.example.internal"]
+bind_addr  = "{{ GetPrivateIP }}"
 
 acl {
   enabled                  = true

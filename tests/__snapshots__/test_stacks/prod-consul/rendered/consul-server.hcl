@@ -2,7 +2,8 @@ datacenter       = "dc1"
 data_dir         = "/opt/consul/data"
 server           = true
 bootstrap_expect = 3
-retry_join       = ["consul-1.prod.example.internal", "consul-2.prod.example.internal", "consul-3.prod.example.internal"]
+retry_join       = ["prod-consul-1.example.internal", "prod-consul-2.example.internal", "prod-consul-3.example.internal"]
+bind_addr        = "{{ GetPrivateIP }}"
 client_addr      = "0.0.0.0"
 
 ui_config {

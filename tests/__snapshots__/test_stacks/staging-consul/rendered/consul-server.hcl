@@ -2,7 +2,8 @@ datacenter       = "dc1"
 data_dir         = "/opt/consul/data"
 server           = true
 bootstrap_expect = 3
-retry_join       = ["consul-1.staging.example.internal", "consul-2.staging.example.internal", "consul-3.staging.example.internal"]
+retry_join       = ["staging-consul-1.example.internal", "staging-consul-2.example.internal", "staging-consul-3.example.internal"]
+bind_addr        = "{{ GetPrivateIP }}"
 client_addr      = "0.0.0.0"
 
 ui_config {
