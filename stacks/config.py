@@ -8,6 +8,7 @@ the validators below refuse what would be unsafe there.
 from __future__ import annotations
 
 import ipaddress
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
@@ -504,7 +505,7 @@ class Nomad(Model):
         _unique(self.datacenters, "datacenters")
         problem = namespace_config_problem(self.namespaces, self.namespace_config, self.edition)
         if problem:
-            raise ValueError(problem.removeprefix("nomad."))
+            raise ValueError(problem.removeprefix("nomad."))  # the error's path says nomad
         return self
 
 
@@ -689,8 +690,6 @@ class Environment(Model):
     @model_validator(mode="after")
     def _observability(self) -> Environment:
         problem = observability_problem(self)
-        if problem:
-            raise ValueError(problem)
         if problem:
             raise ValueError(problem)
         return self
@@ -937,6 +936,9 @@ def _resolve_files(env: Environment, path: Path) -> Environment:
     return env.model_copy(update={"vault": vault})
 
 
+_FIELD_FIRST = re.compile(r"^([A-Za-z_][\w]*(?:\.[\w-]+)*): ")
+
+
 def _describe(err: ValidationError) -> str:
     lines = []
     for e in err.errors():
@@ -944,6 +946,13 @@ def _describe(err: ValidationError) -> str:
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
+        elif e["type"] == "union_tag_invalid":  # a seal's `type`, say
+            ctx = e.get("ctx", {})
+            where = f"{where}.{ctx.get('discriminator', 'type').strip(chr(39))}"
+            msg = f"{shown(ctx.get('tag'))} is not one of {ctx.get('expected_tags')}"
+        elif where and (m := _FIELD_FIRST.match(msg)):
+            # A sub-model's validator names its own field: give the whole path.
+            where, msg = f"{where}.{m[1]}", msg[m.end():]
         lines.append(_cut(f"{where}: {msg}" if where else msg))
     return _cut("; ".join(lines[:5]) + (f"; and {len(lines) - 5} more" if len(lines) > 5 else ""),
                 1000)

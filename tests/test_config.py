@@ -209,3 +209,19 @@ def test_nomad_consul_is_configurable(tmp_path):
     path = tmp_path / "dev.toml"
     path.write_text('[nomad.consul]\naddress = "unix:///run/consul/http.sock"\nssl = false\n')
     assert load(path).nomad_consul.address == "unix:///run/consul/http.sock"
+
+
+def test_errors_name_the_whole_path_and_a_bad_tag_plainly(tmp_path):
+    prod = (ENVS / "prod.toml").read_text()
+    path = tmp_path / "prod.toml"
+    path.write_text(prod.replace('[nomad]\n', '[nomad]\nnamespaces = ["default", "pay"]\n', 1)
+                    + '\n[nomad.namespace_config.pay]\nquota = "small"\n')
+    with pytest.raises(ConfigError, match=r"prod.toml: nomad\.namespace_config\.pay\.quota: "
+                                          r"a Nomad Enterprise feature"):
+        load(path)
+    path.write_text(prod.replace('type = "awskms"', 'type = "awskmss"'))
+    with pytest.raises(ConfigError) as err:
+        load(path)
+    assert str(err.value).endswith("prod.toml: vault.cluster.seal.type: 'awskmss' is not one "
+                                   "of 'shamir', 'transit', 'awskms', 'gcpckms', "
+                                   "'azurekeyvault'")
