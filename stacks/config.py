@@ -666,6 +666,12 @@ class Environment(Model):
         problems = cluster_problems(self.tier, self.consul.cluster, self.nomad.cluster)
         if problems:
             raise ValueError("; ".join(problems))
+        for product, section in (("consul", self.consul), ("nomad", self.nomad)):
+            if (section.cluster is not None and "audit_path" in section.cluster.model_fields_set
+                    and section.edition != "enterprise"):
+                raise ValueError(f"{product}.cluster.audit_path: audit logging is a "
+                                 f"{product.title()} Enterprise feature, and CE has none; set "
+                                 f'{product}.edition = "enterprise" or remove it')
         tokens, cluster = self.consul.agent_tokens, self.consul.cluster
         if tokens.enabled and tokens.node_prefix and cluster is not None:
             # A Consul node is named for its host unless node_name says otherwise

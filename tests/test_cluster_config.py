@@ -317,3 +317,13 @@ def test_consul_bind_addr_defaults_to_the_private_ip_with_the_default_route(tmp_
 def _in_cluster(text: str, line: str) -> str:
     """`text` with `line` in [consul.cluster] (after its servers)."""
     return text.replace(THREE, THREE + "\n" + line, 1)
+
+
+@pytest.mark.parametrize("product", ["consul", "nomad"])
+def test_an_audit_path_on_ce_is_refused_not_ignored(tmp_path, product):
+    text = STAGING.replace(f"[{product}.cluster]\n",
+                           f'[{product}.cluster]\naudit_path = "/var/log/{product}/a.json"\n', 1)
+    _refused(tmp_path, text, "staging", f"{product}.cluster.audit_path",
+             "Enterprise feature, and CE has none")
+    enterprise = text.replace(f"[{product}]\n", f'[{product}]\nedition = "enterprise"\n', 1)
+    assert _load(tmp_path, enterprise, "staging")
