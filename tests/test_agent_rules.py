@@ -1,4 +1,4 @@
-"""HS-CONSUL-005, HS-CONSUL-006, HS-NOMAD-010 and HS-NOMAD-011 over rendered agent files."""
+"""HS-CONSUL-005 to -007, HS-NOMAD-010 and HS-NOMAD-011 over rendered agent files."""
 
 import pytest
 
@@ -130,3 +130,24 @@ def test_nomad_quorum_in_prod(expect):
 def test_nomad_odd_quorum_of_three_or_more(expect):
     server = AgentConfig("server", bootstrap_expect=expect, acl=True).to_hcl()
     assert findings("prod", nomad={"nomad-server.hcl": server}) == set()
+
+
+# HS-CONSUL-007 ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("expect", [1, 2, 4])
+def test_consul_quorum_in_prod(expect):
+    files = consul_files()
+    server = files["consul-server.hcl"].replace("bootstrap_expect = 3",
+                                                f"bootstrap_expect = {expect}")
+    assert server != files["consul-server.hcl"]
+    assert findings("prod", {**files, "consul-server.hcl": server}) == {
+        ("HS-CONSUL-007", "rendered/consul-server.hcl", "error")}
+    assert findings("staging", {**files, "consul-server.hcl": server}) == set()
+
+
+@pytest.mark.parametrize("expect", [3, 5])
+def test_consul_odd_quorum_of_three_or_more(expect):
+    files = consul_files()
+    server = files["consul-server.hcl"].replace("bootstrap_expect = 3",
+                                                f"bootstrap_expect = {expect}")
+    assert findings("prod", {**files, "consul-server.hcl": server}) == set()

@@ -25,6 +25,7 @@ from hashistack.checks.rules.hs_consul_003 import upstream_denied
 from hashistack.checks.rules.hs_consul_004 import ca_token_in_state
 from hashistack.checks.rules.hs_consul_005 import consul_acl_off
 from hashistack.checks.rules.hs_consul_006 import consul_tls_off
+from hashistack.checks.rules.hs_consul_007 import consul_quorum
 from hashistack.checks.rules.hs_nomad_001 import legacy_with_1_10
 from hashistack.checks.rules.hs_nomad_002 import nomad_talks_to_servers
 from hashistack.checks.rules.hs_nomad_010 import nomad_acl_off
@@ -65,6 +66,7 @@ DEFAULT_PACK: tuple[Rule, ...] = (
     nomad_talks_to_servers,    # HS-NOMAD-002
     consul_acl_off,            # HS-CONSUL-005
     consul_tls_off,            # HS-CONSUL-006
+    consul_quorum,             # HS-CONSUL-007
     nomad_acl_off,             # HS-NOMAD-010
     nomad_quorum,              # HS-NOMAD-011
     nomad_token_role,          # HS-VAULT-006
