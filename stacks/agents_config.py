@@ -130,7 +130,17 @@ def cluster_problems(tier: str, consul: ConsulCluster | None,
     """What an environment's tier refuses in its clusters, each naming its field."""
     problems = []
     for name, cluster in (("consul", consul), ("nomad", nomad)):
-        if cluster is None or tier != "prod":
+        if cluster is None or tier == "dev":
+            continue
+        majority = len(cluster.servers) // 2 + 1
+        if cluster.expect < majority:
+            # Fewer than a majority of the listed servers could elect a leader of
+            # their own while the others elect another: two clusters, split data.
+            problems.append(f"{name}.cluster.bootstrap_expect: {cluster.expect} is fewer than "
+                            f"a majority ({majority}) of the {len(cluster.servers)} servers "
+                            "listed: two groups could each bootstrap a cluster")
+            continue
+        if tier != "prod":
             continue
         problem = quorum_problem(cluster.expect)
         if problem:

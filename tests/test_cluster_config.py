@@ -327,3 +327,13 @@ def test_an_audit_path_on_ce_is_refused_not_ignored(tmp_path, product):
              "Enterprise feature, and CE has none")
     enterprise = text.replace(f"[{product}]\n", f'[{product}]\nedition = "enterprise"\n', 1)
     assert _load(tmp_path, enterprise, "staging")
+
+
+@pytest.mark.parametrize("product", ["consul", "nomad"])
+def test_bootstrap_expect_below_a_majority_is_refused_outside_dev(tmp_path, product):
+    text = STAGING.replace(f"[{product}.cluster]\n",
+                           f"[{product}.cluster]\nbootstrap_expect = 1\n", 1)
+    _refused(tmp_path, text, "staging", f"{product}.cluster.bootstrap_expect",
+             "fewer than a majority (2) of the 3 servers")
+    assert _load(tmp_path, text.replace("bootstrap_expect = 1", "bootstrap_expect = 2"),
+                 "staging")
