@@ -217,8 +217,13 @@ def test_a_late_grant_through_a_role_or_use_secret_raises_and_changes_nothing(tm
     with pytest.raises(ConstructError, match="lab/p: policy 'app-web' was rendered at synth"):
         kv.grant_read(role, "other")
     templates = list(job.task()[1].templates)
-    with pytest.raises(ConstructError, match="lab/p: policy 'app-web' was rendered at synth"):
+    # The job's own jobspec was rendered at synth too: it refuses first.
+    with pytest.raises(ConstructError, match="lab/job-web: job 'web' was rendered at synth; "
+                                             "use_secret now would never reach"):
         job.use_secret(kv, "other", {"X": "x"}, role=role)
+    with pytest.raises(ConstructError, match="lab/job-web: job 'web' was rendered at synth; "
+                                             "use_dynamic_secret now"):
+        job.use_dynamic_secret(None, "ro", role=role)  # type: ignore[arg-type]
     assert job.task()[1].templates == templates and len(job.grants) == 1
 
 

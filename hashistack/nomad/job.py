@@ -92,9 +92,13 @@ class NomadJob(Construct):
         )
         # A job's dataclasses print every field: their repr changes whenever the
         # jobspec would, at a tenth of the cost of rendering it.
+        self._frozen = False  # set once the jobspec was rendered at synth
         self._text = RenderedText(self, self.resource, "jobspec", self._jobspec, text,
-                                  fingerprint=lambda: repr(self.job))
+                                  fingerprint=lambda: repr(self.job), on_synth=self._freeze)
         add_validation(self, self._templates_are_granted)
+
+    def _freeze(self) -> None:
+        self._frozen = True
 
     def _jobspec(self) -> str:
         return escape_for_terraform(self.job.to_hcl())
@@ -164,8 +168,8 @@ class NomadJob(Construct):
         max TTL reads a new one and restarts the task with it
         (`Task.use_dynamic_secret`).
         """
-        found = db.role(db_role)
         group, t, grantee, login = self._grantee("use_dynamic_secret", policy, role, task)
+        found = db.role(db_role)
         target = grantee.default_policy
         vault = self._vault_block(t, target.name, role.name if role else None)
         preflight(grantee)
@@ -178,6 +182,10 @@ class NomadJob(Construct):
         self, what: str, policy: VaultPolicy | None, role: JobRole | None, task: str | None
     ) -> tuple[str, Task, Grantable, _Login | None]:
         """(group, task, grantee, login) of one declared access; refused as it says."""
+        if self._frozen:
+            raise ConstructError(
+                self, f"job {self.job.name!r} was rendered at synth; {what} now would never "
+                      "reach the synthesized jobspec: declare its secrets before synth")
         if (policy is None) == (role is None):
             raise ConstructError(self, f"{what} needs a role (workload identity) or a policy")
         group, t = self.task(task)
