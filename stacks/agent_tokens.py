@@ -8,8 +8,10 @@ the rendered Vault Agent config and unit for the machines:
 - `consul-agent` (Consul stack's files): the template writes the token to a 0600
   file in the agent's RuntimeDirectory and runs `consul acl set-agent-token agent
   @<file>` with `-token-file=<file>`: the CLI reads `@path` from the file
-  (consul command/helpers LoadDataSource), so the token is never an argument
-  seen in `ps`, and the new token's own agent write authorizes the call.
+  (consul command/acl/agenttokens/agent_tokens.go, helpers.LoadDataSource) and
+  authenticates with the file's token (command/flags/http.go `-token-file`), so
+  the token is never an argument seen in `ps`; the new token's own agent write
+  authorizes the call (agent/agent_endpoint.go AgentToken: AgentWriteAllowed).
 - `nomad-server` / `nomad-client` (Nomad stack's files): the template writes
   `CONSUL_HTTP_TOKEN=<token>` to an env file for nomad.service's
   `EnvironmentFile=` (a drop-in). Nomad reads the variable once, when it parses
@@ -68,9 +70,13 @@ def vault_access(stack: Construct, env: Environment, *, approle: AppRoleBackend,
     for role, login in tokens.logins().items():
         # Its Vault Agent logs in again whenever the token reaches its max TTL,
         # reading the secret ID file each time: the secret ID does not expire.
+        # A lease is revoked with the token that made it (Vault docs,
+        # concepts/lease.mdx), so the login lives as long as the Consul token's lease
+        # may (AppRole's 4h default would cut each Consul token short).
         AppRole(stack, f"approle-{vault_agent_role(role)}", backend=approle,
                 role=vault_agent_role(role),
                 token_policies=[creds_policies[creds_policy_name(tokens.path, role)]],
+                token_ttl=tokens.ttl, token_max_ttl=tokens.max_ttl,
                 secret_id_ttl=0, bound_cidrs=login.bound_cidrs)
 
 
