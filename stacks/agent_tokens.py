@@ -105,11 +105,12 @@ def _agent(env: Environment, role: str, login: AgentLogin,
     )
 
 
-def _unit(role: str, login: AgentLogin, runtime: str, what: str) -> str:
+def _unit(role: str, login: AgentLogin, runtime: str, what: str,
+          after: tuple[str, ...] = ()) -> str:
     return vault_agent_unit(
         name=vault_agent_role(role),
         config_path=f"/etc/vault-agent/{vault_agent_role(role)}.hcl",
-        user=login.user, runtime_directory=runtime,
+        user=login.user, runtime_directory=runtime, after=after,
         description=f"Vault Agent: {what} (hashistack)")
 
 
@@ -132,7 +133,11 @@ def consul_files(env: Environment) -> dict[str, str]:
     name = vault_agent_role(CONSUL_ROLE)
     return {
         f"{name}.hcl": _agent(env, CONSUL_ROLE, login, template).to_hcl(),
-        f"{name}.service": _unit(CONSUL_ROLE, login, name, "the Consul agent's token"),
+        # After consul.service: the template's command runs when the token file
+        # changes, not again until the next token, so the first run must find
+        # the agent up.
+        f"{name}.service": _unit(CONSUL_ROLE, login, name, "the Consul agent's token",
+                                 after=("consul.service",)),
     }
 
 

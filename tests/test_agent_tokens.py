@@ -102,6 +102,9 @@ def test_units_and_the_nomad_restart(shipped, env, tmp_path):
         unit = files[f"vault-agent-{role}.service"]
         assert f"User={user}\n" in unit
         assert f"-config=/etc/vault-agent/vault-agent-{role}.hcl" in unit
+    consul_unit = files["vault-agent-consul-agent.service"]
+    assert "After=network-online.target consul.service\n" in consul_unit
+    assert "consul.service" not in files["vault-agent-nomad-server.service"]
     env_file = "/run/vault-agent-nomad/consul-token.env"
     assert f"EnvironmentFile={env_file}\n" in files["nomad-consul-token.conf"]
     assert f"PathChanged={env_file}\n" in files["nomad-consul-token.path"]
@@ -218,3 +221,12 @@ def test_agent_write_is_on_the_same_names_only():
     rules = hashicorp_hcl.parse(consul_agent_rules(nodes=["a", "b"], agent_write=True))
     assert set(rules["agent"]) == {"a", "b"} and set(rules["node"]) == {"a", "b"}
     assert "agent" not in hashicorp_hcl.parse(consul_agent_rules(nodes=["a"]))
+
+
+def test_unit_after_takes_unit_names_only():
+    from hashistack.errors import FieldError
+    from hashistack.nomad.vault_agent import systemd_unit
+
+    for bad in ("consul.service", ["consul service"], ["a;b"]):
+        with pytest.raises(FieldError, match="after"):
+            systemd_unit(name="x", config_path="/etc/vault-agent/x.hcl", after=bad)
