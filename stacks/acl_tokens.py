@@ -45,7 +45,9 @@ def consul_agent_policy(scope: Construct, env: Environment) -> ConsulAgentPolicy
     if not tokens.enabled:
         return None
     return ConsulAgentPolicy(scope, "consul-agent-policy", name=CONSUL_ROLES["consul-agent"],
-                             nodes=tokens.nodes, node_prefix=tokens.node_prefix)
+                             nodes=tokens.nodes, node_prefix=tokens.node_prefix,
+                             # Its Vault Agent installs each new token with that token.
+                             agent_write=True)
 
 
 def vault_engines(scope: Construct, env: Environment) -> dict[str, VaultPolicy]:

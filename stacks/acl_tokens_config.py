@@ -95,6 +95,37 @@ class NomadAclTokens(_Model):
         return self
 
 
+Cidr = Annotated[str, AfterValidator(lambda v: valid.cidr(v, "the value"))]
+MachineDir = Annotated[str, AfterValidator(lambda v: valid.file_path(v, "the path",
+                                                                      absolute=True))]
+UserName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")]
+
+
+class AgentLogin(_Model):
+    """How one kind of agent's Vault Agent logs in (AppRole role
+    `vault-agent-<kind>`): its role_id/secret_id files, the addresses its secret
+    ID works from (it never expires), and the user the Vault Agent runs as (the
+    agent's own: the token file is its, 0600)."""
+
+    role_dir: MachineDir = "/etc/vault-agent/consul-agent"
+    bound_cidrs: list[Cidr] = Field(default_factory=list)
+    user: UserName = "consul"
+
+
+class NomadServerLogin(AgentLogin):
+    """`[consul.agent_tokens.nomad_server]`: a Nomad server runs as `nomad`."""
+
+    role_dir: MachineDir = "/etc/vault-agent/nomad-server"
+    user: UserName = "nomad"
+
+
+class NomadClientLogin(AgentLogin):
+    """`[consul.agent_tokens.nomad_client]`: a Nomad client runs as root (its drivers)."""
+
+    role_dir: MachineDir = "/etc/vault-agent/nomad-client"
+    user: UserName = "root"
+
+
 class ConsulAgentTokens(_Model):
     """`[consul.agent_tokens]`: the Vault engine leasing the agents' Consul tokens.
 
@@ -112,6 +143,15 @@ class ConsulAgentTokens(_Model):
     nodes: list[NodeName] = Field(default_factory=list)
     node_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{0,128}$")] | None = None
     token_variable: VariableName = "consul_secrets_token"
+    # Each kind's Vault Agent (stacks/agent_tokens.py).
+    consul_agent: AgentLogin = Field(default_factory=AgentLogin)
+    nomad_server: NomadServerLogin = Field(default_factory=NomadServerLogin)
+    nomad_client: NomadClientLogin = Field(default_factory=NomadClientLogin)
+
+    def logins(self) -> dict[str, AgentLogin]:
+        """Each Consul secrets role's login, by role name."""
+        return {"consul-agent": self.consul_agent, "nomad-server": self.nomad_server,
+                "nomad-client": self.nomad_client}
 
     @model_validator(mode="after")
     def _check(self) -> ConsulAgentTokens:
@@ -129,6 +169,20 @@ def check(env: Environment) -> None:
     if env.consul.agent_tokens.enabled and not env.consul_acl:
         raise ValueError("consul.agent_tokens needs Consul's ACLs (consul.acl): the roles "
                          "hold the agents' ACL policies")
+    tokens = env.consul.agent_tokens
+    if tokens.enabled:
+        taken = sorted({a.name for a in env.apps} & set(tokens.logins()))
+        if taken:
+            raise ValueError(f"apps: {taken[0]!r} is taken by consul.agent_tokens: its "
+                             f"Vault Agent logs in as AppRole role vault-agent-{taken[0]}")
+        if env.tier == "prod":
+            # A secret ID that never expires is the whole credential (HS-VAULT-012).
+            unbound = [f"consul.agent_tokens.{role.replace('-', '_')}.bound_cidrs"
+                       for role, login in tokens.logins().items() if not login.bound_cidrs]
+            if unbound:
+                raise ValueError(f"{' and '.join(unbound)} required in prod: the agents' "
+                                 "AppRole secret IDs do not expire, so bind them to the "
+                                 "machines that use them")
     acl = env.nomad.acl_tokens
     address = acl.address or env.nomad.address
     if acl.enabled and env.tier != "dev" and not address.startswith("https://"):

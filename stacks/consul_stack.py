@@ -16,7 +16,7 @@ from hashistack.consul import (
     ServiceIntentions,
 )
 from hashistack.consul.connect_ca_config import VaultAuthMethod
-from stacks import acl_tokens, agents, backends, observability
+from stacks import acl_tokens, agent_tokens, agents, backends, observability
 from stacks.config import Environment
 from stacks.vault_stack import jwks_ca_pem
 
@@ -41,6 +41,7 @@ class ConsulStack(TerraformStack):
         backends.configure(self, env, name)
         # Files to ship to the machines, written beside this stack's JSON.
         self.rendered: dict[str, str] = agents.consul_files(env)
+        self.rendered.update(agent_tokens.consul_files(env))  # the agent token's Vault Agent
 
         ca = c.connect_ca
         login = {

@@ -39,7 +39,7 @@ from hashistack.nomad.vault_agent import (
     VaultTLS,
 )
 from hashistack.nomad.vault_agent import systemd_unit as vault_agent_unit
-from stacks import agents, backends, observability
+from stacks import agent_tokens, agents, backends, observability
 from stacks.config import App, Environment
 from stacks.consul_tenancy import consul_block
 from stacks.legacy import keeps_legacy, side_by_side
@@ -105,6 +105,7 @@ class NomadStack(TerraformStack):
 
         self._agents(env)
         self.rendered.update(observability.rendered_files(env))  # prometheus.yml and its agent
+        self.rendered.update(agent_tokens.nomad_files(env))  # CONSUL_HTTP_TOKEN from Vault
         if keeps_legacy(env.integration, env.nomad.keep_legacy_flow):
             self._bootstrap(env)
 

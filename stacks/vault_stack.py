@@ -23,7 +23,7 @@ from hashistack.vault import (
     presets,
 )
 from hashistack.vault.cert_auth import read_ca_pem
-from stacks import acl_tokens, backends, observability, vault_cluster
+from stacks import acl_tokens, agent_tokens, backends, observability, vault_cluster
 from stacks.config import Environment
 from stacks.legacy import keeps_legacy
 from stacks.namespaces import secret_path
@@ -147,6 +147,8 @@ class VaultStack(TerraformStack):
 
         # Nomad and Consul tokens as Vault leases, and who may read them (issue 12 §2).
         self.creds_policies = acl_tokens.vault_engines(self, env)
+        agent_tokens.vault_access(self, env, approle=self.approle,
+                                  creds_policies=self.creds_policies)  # their Vault Agents
 
         self.app_roles = {}  # app -> JobRole (workload identity only)
         if env.integration == "workload-identity":

@@ -61,6 +61,12 @@ SHIPPED_TEXTS = [
             "consul-agent", "nomad-client", "nomad-server", "nomad-tasks", "prometheus-metrics")]
           + [f"nomad-acl/nomad-acl-{p}.hcl" for p in ("ci-deploy", "operator", "read-only")]
           if env != "dev" else []),
+        # The agents' Consul tokens kept by Vault Agents (stacks/agent_tokens.py).
+        *([f"consul/rendered/vault-agent-consul-agent.{x}" for x in ("hcl", "service")]
+          + [f"nomad/rendered/vault-agent-nomad-{r}.{x}" for r in ("client", "server")
+             for x in ("hcl", "service")]
+          + [f"nomad/rendered/nomad-consul-token.{x}" for x in ("conf", "path", "service")]
+          if env != "dev" else []),
     )
 ]
 LEGACY_TEXTS = [

@@ -14,7 +14,9 @@ from hashistack.errors import FieldError
 
 class ConsulAgentPolicy(Construct):
     """The documented minimum for a Consul agent's token (hashistack.consul.agent_rules):
-    node write for its `nodes` (or `node_prefix`), service_prefix read.
+    node write for its `nodes` (or `node_prefix`), service_prefix read; with
+    `agent_write`, agent write on the same names, so the token can set itself as
+    the agent's token (`consul acl set-agent-token`).
 
     Tokens holding it come from Vault's Consul secrets engine
     (`hashistack.vault.ConsulSecrets`), whose role names the policy by `name`.
@@ -28,10 +30,12 @@ class ConsulAgentPolicy(Construct):
         name: str = "consul-agent",
         nodes: Sequence[str] = (),
         node_prefix: str | None = None,
+        agent_write: bool = False,
     ) -> None:
         super().__init__(scope, id)
         try:
-            rules = consul_agent_rules(nodes=nodes, node_prefix=node_prefix)
+            rules = consul_agent_rules(nodes=nodes, node_prefix=node_prefix,
+                                       agent_write=agent_write)
         except FieldError as err:
             raise ConstructError(self, str(err)) from None
         self.name = name

@@ -22,9 +22,16 @@ from hashistack.hcl import block, render
 NODE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 
 
-def consul_agent_rules(*, nodes: Sequence[str] = (), node_prefix: str | None = None) -> str:
+def consul_agent_rules(*, nodes: Sequence[str] = (), node_prefix: str | None = None,
+                       agent_write: bool = False) -> str:
     """`node "<n>"` write for each of `nodes` (or `node_prefix "<p>"` write), and
-    `service_prefix ""` read; nothing else."""
+    `service_prefix ""` read; nothing else.
+
+    `agent_write` adds `agent "<n>"` (or `agent_prefix "<p>"`) write on the same
+    names: PUT /v1/agent/token/agent (`consul acl set-agent-token`) checks
+    AgentWriteAllowed(<the agent's node name>) (consul agent/agent_endpoint.go,
+    AgentToken), so a token leased from Vault can install itself on its agent.
+    """
     if isinstance(nodes, str):
         raise FieldError("nodes must be a list of node names", path="nodes")
     if bool(nodes) == (node_prefix is not None):
@@ -39,6 +46,7 @@ def consul_agent_rules(*, nodes: Sequence[str] = (), node_prefix: str | None = N
             node_prefix and not NODE_NAME.fullmatch(node_prefix))):
         raise FieldError(f"node_prefix {node_prefix!r} must be letters, digits, '_', '.', '-'",
                          path="node_prefix")
-    node_rules = ([block("node", n, policy="write") for n in nodes] if nodes
-                  else [block("node_prefix", node_prefix or "", policy="write")])
-    return render(*node_rules, block("service_prefix", "", policy="read"))
+    kinds = ("node", "agent") if agent_write else ("node",)
+    rules = [block(kind, n, policy="write") for kind in kinds for n in nodes] if nodes else [
+        block(f"{kind}_prefix", node_prefix or "", policy="write") for kind in kinds]
+    return render(*rules, block("service_prefix", "", policy="read"))

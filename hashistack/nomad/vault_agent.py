@@ -317,7 +317,8 @@ class VaultAgentConfig:
 
 def systemd_unit(*, name: str, config_path: str, vault_binary: str = "/usr/bin/vault",
                  user: str = "vault-agent", runtime_directory: str | None = None,
-                 read_write_paths: Sequence[str] = (), description: str | None = None) -> str:
+                 read_write_paths: Sequence[str] = (), description: str | None = None,
+                 after: Sequence[str] = ()) -> str:
     """A systemd unit that keeps one Vault Agent running unattended. With `%i` in
     `name` and the paths it is a template unit: one file for every agent
     (`systemctl enable --now vault-agent@myapp`).
@@ -327,7 +328,8 @@ def systemd_unit(*, name: str, config_path: str, vault_binary: str = "/usr/bin/v
     token sink lives under /run, so a restart logs in anew; templates render
     again into `read_write_paths`, made (for `user`) before each start.
     `Restart=on-failure` brings the agent back, SIGHUP reloads it (Vault Agent
-    docs: agent-and-proxy/agent).
+    docs: agent-and-proxy/agent). `after`: units the agent starts after (and
+    wants), e.g. the service a template's command talks to.
     """
     # `name` is the instance of vault-agent@<name>.service, or `%i` in the template unit.
     valid.unit_name(name, "name", in_template=True)
@@ -335,6 +337,10 @@ def systemd_unit(*, name: str, config_path: str, vault_binary: str = "/usr/bin/v
     valid.matches(runtime, re.compile(r"[A-Za-z0-9_.%-]+(?:/[A-Za-z0-9_.%-]+)*"),
                   "runtime_directory", "is not a relative directory under /run")
     valid.matches(valid.text(user, "user"), valid.SHELL_SAFE_NAME, "user", "is not a user name")
+    if isinstance(after, str):
+        raise FieldError("after must be a list of unit names, not a string", path="after")
+    for unit in after:
+        valid.unit_name(unit, "after")
     if isinstance(read_write_paths, str):
         raise FieldError("read_write_paths must be a list of directories, not a string",
                          path="read_write_paths")
@@ -349,8 +355,8 @@ def systemd_unit(*, name: str, config_path: str, vault_binary: str = "/usr/bin/v
     return f"""[Unit]
 Description={description or f"Vault Agent {name} (hashistack)"}
 Documentation=https://developer.hashicorp.com/vault/docs/agent-and-proxy/agent
-Wants=network-online.target
-After=network-online.target
+Wants=network-online.target{"".join(f" {u}" for u in after)}
+After=network-online.target{"".join(f" {u}" for u in after)}
 
 [Service]
 User={user}
