@@ -1,7 +1,6 @@
 """The library type-checks, and its public API is typed for its users.
 
-`mypy` runs once (configured in pyproject.toml: strict on the public modules,
-checked but not strict for hashistack.checks and hashistack.review) over the
+`mypy` runs once (configured in pyproject.toml: strict on the whole package) over the
 package together with two small user files: one that uses every export
 (`disallow_any_expr`: no exported name may be `Any`) and one that misspells a
 method, which mypy must refuse. pyright (npm) reads the same two files: each
@@ -23,9 +22,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("hashistack.vault", "hashistack.consul", "hashistack.nomad")
-# Checked, not yet strict (pyproject.toml says why): their errors are reported by
-# test_whole_package_type_checks, not held against the public modules.
-NOT_STRICT = ("hashistack/checks/", "hashistack/review/")
 
 pytest.importorskip("mypy", reason="mypy is a dev package (pipenv sync --dev)")
 
@@ -123,8 +119,7 @@ def test_type_checking_imports_match_lazy_exports():
 
 def test_public_modules_type_check(mypy_run):
     _, errors = mypy_run
-    strict = [e for e in errors if e.startswith("hashistack/") and not e.startswith(NOT_STRICT)]
-    assert strict == []
+    assert [e for e in errors if e.startswith("hashistack/")] == []
 
 
 def test_whole_package_type_checks(mypy_run):

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
 LEVELS = (ERROR, WARNING)
 MIN_REASON = 10  # characters; a suppression must say why
+
+# A JSON object as json.load gives it (a stack's cdk.tf.json, a plan, an HCL file
+# read the same way): its values stay Any, read defensively (env.as_object,
+# isinstance) or checked once at load (hashistack.checks.load).
+JsonObject = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,7 @@ class Finding:
         its Vault path (the policy path granted or read), when it has one."""
         return (self.vault_path,) if self.vault_path else ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JsonObject:
         """The finding as a JSON object (`--format json`); `suppressed_by` only when set."""
         out = asdict(self)
         if self.suppressed_by is None:
@@ -126,7 +132,7 @@ class Report:
         """1 if any error is active, else 0 (`python -m hashistack check`'s exit status)."""
         return 1 if self.errors else 0
 
-    def summary(self) -> dict:
+    def summary(self) -> JsonObject:
         """Counts of errors, warnings and suppressed findings, and what was checked."""
         return {
             "errors": len(self.errors), "warnings": len(self.warnings),
@@ -134,7 +140,7 @@ class Report:
             "stacks": self.stacks,
         }
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JsonObject:
         """The report as a JSON object: findings, suppressed findings and the summary."""
         return {
             "findings": [f.to_json() for f in self.findings],

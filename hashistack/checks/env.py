@@ -10,9 +10,9 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
-from hashistack.checks.core import Suppression
+from hashistack.checks.core import JsonObject, Suppression
 from hashistack.hcl_read import read as read_hcl
 from hashistack.vault.policy import INTERPOLATION, PolicyDocument, PolicyError, duration_seconds
 from hashistack.versions import Version
@@ -30,6 +30,7 @@ NOMAD_AGENT_FILES = ("server", "client")  # top-level blocks that make a file a 
 REFERENCE = re.compile(r"\$\{([A-Za-z_][\w-]*)\.([\w-]+)\.([\w-]+)\}")
 REMOTE_OUTPUT = re.compile(r"\$\{data\.terraform_remote_state\.[\w-]+\.outputs\.([\w-]+)\}")
 MAX_HOPS = 4
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class Env:
     """One environment's stacks and rendered files: the facts every rule reads."""
 
     name: str
-    stacks: dict[str, dict] = field(default_factory=dict)
+    stacks: dict[str, JsonObject] = field(default_factory=dict)
     rendered: dict[str, dict[str, str]] = field(default_factory=dict)
 
     # Metadata -----------------------------------------------------------------
@@ -164,7 +165,8 @@ class Env:
     @property
     def integration(self) -> str | None:
         """`workload-identity` or `legacy`, as the stacks declare it."""
-        return self._meta("integration")
+        integration: str | None = self._meta("integration")  # load_synth checks: a string
+        return integration
 
     @property
     def nomad_version(self) -> Version | None:
@@ -241,13 +243,14 @@ class Env:
             out.setdefault((r.type, r.name), []).append(r)
         return out
 
-    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
         """A fact derived from the whole environment, computed once: rules ask
         for the same lookups (jobs, roles by name) once per job or task."""
         facts = self.__dict__.setdefault("_facts", {})
         if key not in facts:
             facts[key] = compute()
-        return facts[key]
+        fact: T = facts[key]  # a key is always computed by the same function
+        return fact
 
     def _addressed(self, rtype: str, name: str, stack: str | None) -> Resource | None:
         found = self._by_address.get((rtype, name), [])
@@ -330,7 +333,7 @@ class Env:
                 yield Resource(stack, RENDERED, fname, {}), text
 
     @property
-    def rendered_hcl(self) -> list[tuple[Resource, dict]]:
+    def rendered_hcl(self) -> list[tuple[Resource, JsonObject]]:
         """Every rendered `.hcl` file that reads as HCL1 (Nomad and Vault Agent configs)."""
         return self._rendered_read[0]
 
@@ -342,7 +345,9 @@ class Env:
         return self._rendered_read[1]
 
     @cached_property
-    def _rendered_read(self) -> tuple[list[tuple[Resource, dict]], list[tuple[Resource, str]]]:
+    def _rendered_read(
+        self,
+    ) -> tuple[list[tuple[Resource, JsonObject]], list[tuple[Resource, str]]]:
         parsed, broken = [], []
         for where, text in self.rendered_files():
             if not where.name.endswith(".hcl"):
@@ -367,14 +372,14 @@ class Env:
         return parsed, broken
 
     @cached_property
-    def agent_configs(self) -> list[tuple[Resource, dict]]:
+    def agent_configs(self) -> list[tuple[Resource, JsonObject]]:
         """Rendered Nomad agent configs: those with a `server` or `client` block (a
         Consul file's `server = true` is an attribute, not a block)."""
         return [(w, d) for w, d in self.rendered_hcl
                 if any(blocks(d.get(k)) for k in NOMAD_AGENT_FILES)]
 
     @cached_property
-    def consul_agent_configs(self) -> list[tuple[Resource, dict]]:
+    def consul_agent_configs(self) -> list[tuple[Resource, JsonObject]]:
         """Rendered Consul agent configs (`consul-<role>.hcl`), parsed."""
         return [(w, d) for w, d in self.rendered_hcl
                 if CONSUL_AGENT_CONFIG.fullmatch(w.name.rsplit("/", 1)[-1])]
@@ -399,14 +404,14 @@ def _entries(value: Any) -> list[Mapping[str, Any]]:
     return [e for e in value if isinstance(e, Mapping)] if isinstance(value, list) else []
 
 
-def blocks(value: Any) -> list[dict]:
+def blocks(value: Any) -> list[JsonObject]:
     """One block comes back as a dict, repeated blocks as a list (hashistack.hcl_read)."""
     if value is None:
         return []
     return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
 
 
-def labeled(value: Any) -> list[tuple[str, dict]]:
+def labeled(value: Any) -> list[tuple[str, JsonObject]]:
     """(label, body) of each labeled block: `group "a" {}` read as {"group": {"a": {...}}}."""
     return [(label, body) for item in blocks(value) for label, body in item.items()
             if isinstance(body, dict)]
@@ -419,7 +424,7 @@ def environment_of(stack: str, doc: Mapping[str, Any]) -> str:
 
 
 def group(
-    synth: Mapping[str, dict], rendered: Mapping[str, Mapping[str, str]] | None = None
+    synth: Mapping[str, JsonObject], rendered: Mapping[str, Mapping[str, str]] | None = None
 ) -> list[Env]:
     """One `Env` per environment of `{stack: cdk.tf.json}` and their rendered files."""
     envs: dict[str, Env] = {}

@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from hashistack.checks.core import JsonObject
 from hashistack.errors import HashistackError
 
 MAX_DEPTH = 100  # cdktf writes about 6 levels; deeper is a corrupted or hostile file
@@ -33,7 +34,7 @@ class CheckInputError(HashistackError):
     """The synth output cannot be read (missing directory, bad JSON, wrong shape)."""
 
 
-def load_synth(outdir: str | Path) -> tuple[dict[str, dict], dict[str, dict[str, str]]]:
+def load_synth(outdir: str | Path) -> tuple[dict[str, JsonObject], dict[str, dict[str, str]]]:
     """Read `cdktf.out`: each stack's cdk.tf.json and its `rendered/` files."""
     root = Path(outdir)
     if not root.is_dir():

@@ -86,7 +86,7 @@ def apply_suppressions(env: Env, findings: list[Finding],
     on_resource: dict[str, list[_Entry]] = {}
     # One `suppress(construct, ...)` call writes its entry on every resource under the
     # construct: those copies are one suppression, used if any of them is.
-    from_code: dict[tuple, _Entry] = {}
+    from_code: dict[tuple[str | None, ...], _Entry] = {}
     for res in env.resources():
         for s in res.suppressions():
             problem = suppression_problem(s.rule, s.reason, rules)

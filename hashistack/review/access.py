@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from hashistack.checks.core import JsonObject
 from hashistack.checks.env import Env, Resource, group
 from hashistack.checks.facts.jobs import CLAIMS, jobs
 from hashistack.checks.facts.tokens import bound_claim_mismatch, role_identity, token_for
@@ -61,8 +62,8 @@ class _View:
 
 
 def diff_access(
-    base: Mapping[str, dict],
-    head: Mapping[str, dict],
+    base: Mapping[str, JsonObject],
+    head: Mapping[str, JsonObject],
     base_rendered: Mapping[str, Mapping[str, str]] | None = None,
     head_rendered: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[list[AccessChange], list[PolicyTextChange]]:
@@ -291,7 +292,8 @@ def _access_changes(envname: str, before: Env | None, after: Env | None) -> list
     return out
 
 
-def _said(path: str, rows: Mapping[str, tuple], b: _View, h: _View) -> bool:
+def _said(path: str, rows: Mapping[str, tuple[frozenset[str], frozenset[str]]],
+          b: _View, h: _View) -> bool:
     """A sample path (`secret/data/{any}`) whose change its pattern's own row
     (`secret/data/*`) already shows: one row, not two."""
     if path in b.written or path in h.written:

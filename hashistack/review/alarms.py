@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from hashistack.checks import Finding, run_checks
+from hashistack.checks.core import JsonObject
 from hashistack.checks.env import as_object, environment_of
 from hashistack.checks.facts.state import STATEFUL
 from hashistack.checks.jsonattr import json_attribute
@@ -55,7 +56,7 @@ def _what(rtype: str) -> str:
     }.get(rtype, "its state")
 
 
-def transport_alarms(base: Mapping[str, dict], head: Mapping[str, dict]) -> list[Alarm]:
+def transport_alarms(base: Mapping[str, JsonObject], head: Mapping[str, JsonObject]) -> list[Alarm]:
     """TLS turned off or verification skipped where BASE had it, on any tier."""
     before = dict(_transport(base))
     alarms = []
@@ -69,7 +70,7 @@ def transport_alarms(base: Mapping[str, dict], head: Mapping[str, dict]) -> list
 Setting = tuple[tuple[str, str, str], tuple[bool, str]]
 
 
-def _transport(synth: Mapping[str, dict]) -> Iterable[Setting]:
+def _transport(synth: Mapping[str, JsonObject]) -> Iterable[Setting]:
     """((stack, where, what), (weak, environment)) for each transport setting."""
     for stack, doc in sorted(synth.items()):
         environment = environment_of(stack, doc)
@@ -109,11 +110,12 @@ def finding_alarms(base_findings: Iterable[Finding], head_findings: Iterable[Fin
     return alarms, new
 
 
-def _key(f: Finding) -> tuple:
+def _key(f: Finding) -> tuple[str, str, str, str, str]:
     return (f.rule, f.environment, f.stack, f.resource, f.message)
 
 
-def check_both(base: tuple[Mapping, Mapping], head: tuple[Mapping, Mapping]
+def check_both(base: tuple[Mapping[str, JsonObject], Mapping[str, Mapping[str, str]]],
+               head: tuple[Mapping[str, JsonObject], Mapping[str, Mapping[str, str]]]
                ) -> tuple[list[Finding], list[Finding]]:
     """Every finding of the checks on each side."""
     return run_checks(*base).findings, run_checks(*head).findings
@@ -137,7 +139,8 @@ def access_alarms(access: Iterable[AccessChange]) -> list[Alarm]:
     return alarms
 
 
-def suppression_alarms(base: Mapping[str, dict], head: Mapping[str, dict]) -> list[Alarm]:
+def suppression_alarms(base: Mapping[str, JsonObject], head: Mapping[str, JsonObject]
+                       ) -> list[Alarm]:
     """A suppression HEAD adds hides findings from every later check: show it."""
     before = set(_suppressions(base))
     return [Alarm(environment, stack, "suppression",
@@ -146,7 +149,7 @@ def suppression_alarms(base: Mapping[str, dict], head: Mapping[str, dict]) -> li
             if (environment, stack, where, rule, reason) not in before]
 
 
-def _suppressions(synth: Mapping[str, dict]) -> Iterable[tuple[str, str, str, str, str]]:
+def _suppressions(synth: Mapping[str, JsonObject]) -> Iterable[tuple[str, str, str, str, str]]:
     for stack, doc in sorted(synth.items()):
         if not isinstance(doc, Mapping):
             continue

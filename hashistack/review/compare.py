@@ -8,15 +8,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from hashistack.checks import load_synth
+from hashistack.checks.core import JsonObject
 from hashistack.checks.env import environment_of
 from hashistack.errors import HashistackError
 from hashistack.review import alarms as alarm
-from hashistack.review.model import Review
+from hashistack.review.model import ResourceChange, Review
 
 
 class ReviewInputError(HashistackError):
@@ -45,7 +46,7 @@ def review(base_dir: Path, head_dir: Path, plans: Mapping[str, Path] | None = No
     )
 
 
-def _load(directory: Path, what: str) -> tuple[dict, dict]:
+def _load(directory: Path, what: str) -> tuple[dict[str, JsonObject], dict[str, dict[str, str]]]:
     from hashistack.checks import CheckInputError
 
     try:
@@ -54,7 +55,8 @@ def _load(directory: Path, what: str) -> tuple[dict, dict]:
         raise ReviewInputError(f"{what}: {err}", path=err.path or directory) from None
 
 
-def _with_plans(resources: list, head: Mapping[str, dict], plans: Mapping[str, Path]) -> list:
+def _with_plans(resources: list[ResourceChange], head: Mapping[str, JsonObject],
+                plans: Mapping[str, Path]) -> list[ResourceChange]:
     """A real plan is exact (drift, provider-forced replacements): it replaces the
     synth-derived view of its stack."""
     from hashistack.review.plan import PlanError, read_plan
@@ -73,7 +75,7 @@ def _with_plans(resources: list, head: Mapping[str, dict], plans: Mapping[str, P
 
 
 @contextmanager
-def synth_output(source: str, repo: Path | None = None):
+def synth_output(source: str, repo: Path | None = None) -> Iterator[Path]:
     """`source` as a synth output directory: itself, or a git ref synthesized by that
     ref's own main.py and environments into a temporary directory."""
     path = Path(source)

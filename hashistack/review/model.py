@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # annotations only: the records import nothing of hashistack
+    from hashistack.checks.core import Finding
 
 Action = Literal["create", "update", "delete", "replace"]
 
@@ -92,7 +95,7 @@ class Review:
     access: list[AccessChange] = field(default_factory=list)
     policies: list[PolicyTextChange] = field(default_factory=list)
     alarms: list[Alarm] = field(default_factory=list)
-    findings: list = field(default_factory=list)  # hashistack.checks.Finding new in HEAD
+    findings: list[Finding] = field(default_factory=list)  # new in HEAD
     environments: list[str] = field(default_factory=list)
 
     @property

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hashistack.checks.core import JsonObject
 from hashistack.errors import HashistackError
 from hashistack.review.model import Action, AttributeChange, ResourceChange
 from hashistack.review.resources import SENSITIVE, diff_values, mask_at
@@ -143,7 +144,7 @@ def _forced(path: str, replace: list[list[str | int]]) -> bool:
     return any(steps[:len(r)] == r or r[:len(steps)] == steps for r in replace)
 
 
-def _obj(value: Any, what: str, path: str) -> dict:
+def _obj(value: Any, what: str, path: str) -> JsonObject:
     if not isinstance(value, dict):
         raise PlanError(f"{what} is {type(value).__name__}, not an object", path=path)
     return value
@@ -199,7 +200,7 @@ def _record(stack: str, environment: str, entry: Any, where: str) -> ResourceCha
                           deposed=deposed if isinstance(deposed, str) else None)
 
 
-def _attributes(change: dict, where: str, address: str, at: str
+def _attributes(change: JsonObject, where: str, address: str, at: str
                 ) -> tuple[AttributeChange, ...]:
     replace_paths = change.get("replace_paths") or []
     if not isinstance(replace_paths, list) or not all(isinstance(p, list) for p in replace_paths):

@@ -212,10 +212,13 @@ def _access_order(access: list[AccessChange]) -> list[AccessChange]:
 
 
 def _access_row(a: AccessChange) -> str:
-    caps = lambda xs: " ".join(f"`{x}`" for x in xs) or "–"  # noqa: E731
     why = ("**" + ", ".join(a.broadening) + "**") if a.broadening else ""
-    return (f"| {a.environment} | {_md(a.identity)} | `{a.path}` | {caps(a.gained)} | "
-            f"{caps(a.lost)} | {why} |")
+    return (f"| {a.environment} | {_md(a.identity)} | `{a.path}` | {_caps(a.gained)} | "
+            f"{_caps(a.lost)} | {why} |")
+
+
+def _caps(capabilities: tuple[str, ...]) -> str:
+    return " ".join(f"`{c}`" for c in capabilities) or "–"
 
 
 def _short(value: object, limit: int = 80) -> str:

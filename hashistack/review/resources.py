@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from hashistack.checks.core import JsonObject
 from hashistack.checks.env import environment_of
 from hashistack.checks.facts.secrets import (
     _KEY,
@@ -369,9 +370,9 @@ def _metadata_path(body: Mapping[str, Any]) -> str:
     return path if isinstance(path, str) else ""
 
 
-def _resources(doc: Mapping[str, Any]) -> dict[str, tuple[str, dict]]:
+def _resources(doc: Mapping[str, Any]) -> dict[str, tuple[str, JsonObject]]:
     """{address: (type, body)} of a stack's managed resources."""
-    out: dict[str, tuple[str, dict]] = {}
+    out: dict[str, tuple[str, JsonObject]] = {}
     resource = doc.get("resource") if isinstance(doc, Mapping) else None
     for rtype, named in (resource or {}).items() if isinstance(resource, Mapping) else ():
         if not isinstance(named, Mapping):
@@ -391,7 +392,7 @@ def _moves(doc: Mapping[str, Any]) -> dict[str, str]:
             and isinstance(m.get("to"), str)}
 
 
-def _body(body: Mapping[str, Any]) -> dict:
+def _body(body: Mapping[str, Any]) -> JsonObject:
     return {k: v for k, v in body.items() if k not in IGNORED_KEYS}
 
 
@@ -403,8 +404,8 @@ def _retarget(value: Any, renames: Mapping[str, str]) -> Any:
     return json.loads(text)
 
 
-def _renames(deleted: dict[str, tuple[str, dict]],
-             created: dict[str, tuple[str, dict]],
+def _renames(deleted: dict[str, tuple[str, JsonObject]],
+             created: dict[str, tuple[str, JsonObject]],
              known: Mapping[str, str]) -> dict[str, str]:
     """{old address: new address} for deletes and creates of one type with equal
     bodies. Repeated so a rename that changes the references in its children
@@ -431,8 +432,8 @@ def _renames(deleted: dict[str, tuple[str, dict]],
             return pairs
 
 
-def _changed(environment: str, stack: str, address: str, rtype: str, before: dict,
-             after: dict, renames: Mapping[str, str], **extra: Any) -> ResourceChange | None:
+def _changed(environment: str, stack: str, address: str, rtype: str, before: JsonObject,
+             after: JsonObject, renames: Mapping[str, str], **extra: Any) -> ResourceChange | None:
     """The update or replace record of one resource present on both sides (after a
     move: at its new address); None if nothing changed and it did not move.
 
@@ -486,7 +487,8 @@ def diff_stack(environment: str, stack: str, base: Mapping[str, Any] | None,
     return sorted(out, key=lambda c: c.address)
 
 
-def diff_resources(base: Mapping[str, dict], head: Mapping[str, dict]) -> list[ResourceChange]:
+def diff_resources(base: Mapping[str, JsonObject], head: Mapping[str, JsonObject]
+                   ) -> list[ResourceChange]:
     """Every resource created, updated, replaced or deleted from BASE to HEAD, each
     `{stack: cdk.tf.json}` as hashistack.checks.load_synth returns; ordered by
     (environment, stack, address)."""

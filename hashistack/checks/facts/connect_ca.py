@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from hashistack.checks.core import JsonObject
 from hashistack.checks.env import Env, Resource
 from hashistack.checks.jsonattr import json_attribute
 from hashistack.names import CONNECT_CA_ROLE as CA_ROLE
 
 
-def vault_cas(env: Env) -> Iterator[tuple[Resource, dict]]:
+def vault_cas(env: Env) -> Iterator[tuple[Resource, JsonObject]]:
     """Each Vault-provider CA with its parsed config (`config_json`, or the old `config` map)."""
     for res in env.resources("consul_certificate_authority"):
         if res.get("connect_provider") != "vault":
@@ -31,7 +32,7 @@ def _touches_pki(env: Env, policy: str, mounts: tuple[str, ...]) -> bool:
     )
 
 
-def ca_login_roles(env: Env, config: dict) -> list[Resource]:
+def ca_login_roles(env: Env, config: JsonObject) -> list[Resource]:
     """The AppRole roles that may be the CA's login.
 
     Consul's AuthMethod names only the mount and the credential files (the role_id

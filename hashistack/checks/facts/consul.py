@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from hashistack.checks.core import JsonObject
 from hashistack.checks.env import Env, Resource, blocks, labeled
 from hashistack.checks.jsonattr import json_attribute
 
 
-def auth_method_configs(env: Env) -> list[tuple[Resource, dict]]:
+def auth_method_configs(env: Env) -> list[tuple[Resource, JsonObject]]:
     """Each consul_acl_auth_method with its config; one that cannot be read is noted."""
     out = []
     for res in env.resources("consul_acl_auth_method"):
@@ -22,7 +23,7 @@ def auth_method_configs(env: Env) -> list[tuple[Resource, dict]]:
     return out
 
 
-def upstreams(job_body: dict) -> Iterator[tuple[str, str]]:
+def upstreams(job_body: JsonObject) -> Iterator[tuple[str, str]]:
     """(service, destination) for each Connect upstream of a parsed job."""
     for _, group in labeled(job_body.get("group")):
         for service in blocks(group.get("service")):

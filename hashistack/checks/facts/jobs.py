@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hashistack.checks.core import JsonObject
 from hashistack.checks.env import Env, Resource, blocks
 from hashistack.hcl_read import read as read_hcl
 from hashistack.nomad.claims import TASK_CLAIMS, task_claims
@@ -20,7 +21,7 @@ class JobInfo:
     namespace: str
     reads: list[SecretRead] = field(hash=False)
     vaults: dict[tuple[str, str], VaultBlock | None] = field(hash=False)
-    raw: dict = field(hash=False)
+    raw: JsonObject = field(hash=False)
 
     def claims(self, group: str, task: str) -> dict[str, str]:
         return task_claims(self.namespace, self.name, task, group)

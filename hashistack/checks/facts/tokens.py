@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
+from typing import Any
 
 from hashistack.checks.env import Env, Resource, blocks
 from hashistack.checks.facts.jobs import JobInfo, jobs
@@ -118,7 +119,7 @@ def role_identity(env: Env, role: Resource, claims: dict[str, str]) -> Identity:
     """The entity alias a login with `role` and these claims gets: its name from
     user_claim, its metadata from claim_mappings (claim -> metadata key)."""
     mappings = role.mapping("claim_mappings")
-    kwargs: dict = {
+    kwargs: dict[str, Any] = {
         "alias_name": user_claim_value(role, claims),
         "alias_metadata": {str(key): claims[c] for c, key in mappings.items() if c in claims},
     }

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from hashistack.checks.core import JsonObject
 from hashistack.checks.env import Env, Resource, blocks
 from hashistack.names import VAULT_AGENT_PREFIX
 from hashistack.nomad.jobspec import secret_paths_in_template
@@ -44,7 +45,7 @@ def role_candidates(where: Resource) -> list[str]:
     return names
 
 
-def agent_reads(doc: dict) -> list[AgentRead]:
+def agent_reads(doc: JsonObject) -> list[AgentRead]:
     """Secret paths read by each `template { contents }` and `env_template "X" { contents }`."""
     out = []
     for t in blocks(doc.get("template")):
@@ -62,7 +63,7 @@ def agent_reads(doc: dict) -> list[AgentRead]:
     return out
 
 
-def auth_methods(doc: dict) -> list[tuple[str, dict]]:
+def auth_methods(doc: JsonObject) -> list[tuple[str, JsonObject]]:
     """(type, body) of each `auto_auth { method "<type>" {...} }` (or `method { type }`)."""
     out = []
     for auto in blocks(doc.get("auto_auth")):
@@ -75,7 +76,7 @@ def auth_methods(doc: dict) -> list[tuple[str, dict]]:
     return out
 
 
-def mount_of(method: str, body: dict) -> str:
+def mount_of(method: str, body: JsonObject) -> str:
     """The auth mount path, without `auth/` (Vault Agent's default: `auth/<type>`)."""
     path = str(body.get("mount_path") or f"auth/{method}").strip().strip("/")
     return path[len("auth/") :] if path.startswith("auth/") else path

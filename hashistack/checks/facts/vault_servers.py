@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from hashistack.checks.core import JsonObject
 from hashistack.checks.env import Env, Resource, labeled
 
 # strconv.ParseBool, which Vault's parseutil.ParseBool uses for `tls_disable`.
 _TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 
 
-def server_configs(env: Env) -> list[tuple[Resource, dict]]:
+def server_configs(env: Env) -> list[tuple[Resource, JsonObject]]:
     """Rendered HCL files with a `storage` block: Vault server configs (a Nomad
     agent or Vault Agent config has none)."""
     return [(w, d) for w, d in env.rendered_hcl if labeled(d.get("storage"))]
@@ -26,7 +27,7 @@ def truthy(value: Any) -> bool:
     return isinstance(value, str) and value.strip() in _TRUE
 
 
-def plaintext_listeners(doc: dict) -> list[str]:
+def plaintext_listeners(doc: JsonObject) -> list[str]:
     """The address of each `listener "tcp"` with `tls_disable` on."""
     return [str(body.get("address", "127.0.0.1:8200"))
             for kind, body in labeled(doc.get("listener"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from hashistack.checks.core import JsonObject
 from hashistack.checks.env import Env, blocks
 from hashistack.checks.facts.jobs import jobs
 from hashistack.checks.facts.token_roles import nomad_token_roles
@@ -16,7 +17,7 @@ REMOVED = ("Nomad 1.10.0 removes the previously deprecated token-based authentic
 LEGACY_AGENT_KEYS = ("allow_unauthenticated", "task_token_ttl", "token")
 
 
-def _vault_blocks(node: Any) -> Iterator[dict]:
+def _vault_blocks(node: Any) -> Iterator[JsonObject]:
     """Every `vault` block at any depth of a parsed jobspec (job, group or task level)."""
     if isinstance(node, dict):
         for key, value in node.items():
