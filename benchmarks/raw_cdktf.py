@@ -87,6 +87,8 @@ def build_stack(app: cdktf.App, name: str, doc: dict) -> None:
     for key, value in doc.get("//", {}).items():
         if key not in ("metadata", "outputs"):  # cdktf's own bookkeeping
             stack.add_override(f"//.{key}", value)
+    for vid, body in (doc.get("variable") or {}).items():
+        cdktf.TerraformVariable(stack, vid, **body)  # sensitive inputs (TF_VAR_*)
     scopes: dict = {}
     for rtype, items in (doc.get("resource") or {}).items():
         cls = resource_class(rtype)
