@@ -16,7 +16,7 @@ from hashistack._cdktf import ConstructError, json_value
 from hashistack._cdktf import protect as protect_state
 from hashistack.consul import acl_rules
 from hashistack.consul.namespace import ConsulNamespace
-from hashistack.nomad.claims import CONSUL_CLAIM_MAPPINGS
+from hashistack.nomad.claims import CONSUL_CLAIM_MAPPINGS, CONSUL_NAMESPACE
 
 
 class NomadAgentPolicies(Construct):
@@ -87,7 +87,7 @@ class NomadWorkloadAuth(Construct):
         consul_ns = self._consul_namespaces(consul_namespaces)
         mappings = dict(self.CLAIM_MAPPINGS)
         if consul_ns:
-            mappings["consul_namespace"] = "consul_namespace"
+            mappings[CONSUL_NAMESPACE] = CONSUL_NAMESPACE
         config = {
             "JWKSURL": jwks_url,
             "JWTSupportedAlgs": ["RS256"],
@@ -102,9 +102,12 @@ class NomadWorkloadAuth(Construct):
         in_default = "default" if consul_ns else None
         rules = None
         if consul_ns:
+            # Jobs without the claim keep `default`: the selector sees only the
+            # JWT's own claims (agent/consul/authmethod/ssoauth/sso.go,
+            # identityFromClaims), as the `nomad_service` rules rely on.
             rules = [AclAuthMethodNamespaceRule(
-                selector='"consul_namespace" in value',
-                bind_namespace="$${value.consul_namespace}",
+                selector=f'"{CONSUL_NAMESPACE}" in value',
+                bind_namespace=f"$${{value.{CONSUL_NAMESPACE}}}",
             )]
         # No MaxTokenTTL: the docs say it "should never" be set for Nomad.
         self.method = AclAuthMethod(
