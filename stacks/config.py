@@ -785,7 +785,9 @@ class Environment(Model):
                 raise ValueError(f"apps.{app.name}.upstreams: unknown app {', '.join(unknown)}")
             if app.database is not None:
                 self._app_database(app.name, app.database)
-            problem = consul_tenancy_problem(app, self.consul.edition, self.nomad.edition)
+            problem = consul_tenancy_problem(
+                app, self.consul.edition, self.nomad.edition,
+                workload_logins=self.consul_acl and self.integration == "workload-identity")
             if problem:
                 raise ValueError(f"apps.{app.name}.{problem}")
             if app.database is not None and set(app.database.env) & set(app.secrets):

@@ -16,7 +16,7 @@ from hashistack.consul import (
     ServiceIntentions,
 )
 from hashistack.consul.connect_ca_config import VaultAuthMethod
-from stacks import acl_tokens, agent_tokens, agents, backends, observability
+from stacks import acl_tokens, agent_tokens, agents, backends, consul_tenancy, observability
 from stacks.config import Environment
 from stacks.vault_stack import jwks_ca_pem
 
@@ -70,6 +70,7 @@ class ConsulStack(TerraformStack):
             ca_file=env.vault.tls.ca_file,
             tls_server_name=env.vault.tls.server_name,
         )
+        namespaces = consul_tenancy.consul_namespaces(self, env)  # Consul Enterprise
         if env.consul_acl:
             NomadAgentPolicies(self, "nomad-agents")
             if env.integration == "workload-identity":
@@ -80,6 +81,7 @@ class ConsulStack(TerraformStack):
                     namespaces=env.nomad.namespaces,
                     # Consul fetches Nomad's keys too: same CA as Vault uses.
                     jwks_ca_pem=jwks_ca_pem(env),
+                    consul_namespaces=namespaces,
                 )
         observability.consul_access(self, env)  # agent read for the metrics scraper
         self.agent_policy = acl_tokens.consul_agent_policy(self, env)

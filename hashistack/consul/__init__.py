@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time each loads on first use
     from hashistack.consul.intentions import DefaultDeny as DefaultDeny
     from hashistack.consul.intentions import ServiceIntentions as ServiceIntentions
     from hashistack.consul.metrics_policy import AgentMetricsPolicy as AgentMetricsPolicy
+    from hashistack.consul.namespace import ConsulNamespace as ConsulNamespace
 
 _CONSTRUCTS = {
     "ConnectCa": "connect_ca",
@@ -19,13 +20,15 @@ _CONSTRUCTS = {
     "NomadWorkloadAuth": "acl_constructs",
     "DefaultDeny": "intentions",
     "ConsulAgentPolicy": "agent_policy",
+    "ConsulNamespace": "namespace",
     "ServiceIntentions": "intentions",
     "AgentMetricsPolicy": "metrics_policy",
 }
 # Written out: type checkers read a literal list only (tests/test_typing.py holds
 # it equal to _CONSTRUCTS).
 __all__ = [
-    "AgentMetricsPolicy", "ConnectCa", "ConsulAgentPolicy", "DefaultDeny", "NomadAgentPolicies",
+    "AgentMetricsPolicy", "ConnectCa", "ConsulAgentPolicy", "ConsulNamespace", "DefaultDeny",
+    "NomadAgentPolicies",
     "NomadWorkloadAuth",
     "ServiceIntentions",
 ]

@@ -14,6 +14,9 @@ JOB_ID = "nomad_job_id"
 GROUP = "nomad_group"
 TASK = "nomad_task"
 SERVICE = "nomad_service"
+# Set when the job's `consul {}` block names a Consul namespace (Enterprise;
+# NMD nomad/structs/workload_id.go, `ConsulNamespace`, omitempty).
+CONSUL_NAMESPACE = "consul_namespace"
 
 # A task's identity: what a Vault JWT role may map or bind (namespace, job,
 # group, task), so policies may template on any of the four.
@@ -24,7 +27,8 @@ TASK_CLAIMS = (NAMESPACE, JOB_ID, GROUP, TASK)
 VAULT_CLAIM_MAPPINGS: dict[str, str] = {c: c for c in TASK_CLAIMS}
 
 # Consul (the auth method's `ClaimMappings`), as `nomad setup consul` makes it:
-# tasks and services, whose binding rules select on `nomad_service`.
+# tasks and services, whose binding rules select on `nomad_service`. On Consul
+# Enterprise it maps CONSUL_NAMESPACE too (NomadWorkloadAuth(consul_namespaces=)).
 CONSUL_CLAIM_MAPPINGS: dict[str, str] = {c: c for c in (NAMESPACE, JOB_ID, TASK, SERVICE)}
 
 
