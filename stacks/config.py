@@ -790,6 +790,16 @@ class Environment(Model):
                 workload_logins=self.consul_acl and self.integration == "workload-identity")
             if problem:
                 raise ValueError(f"apps.{app.name}.{problem}")
+            # Intentions are written in Consul's default namespace only: an upstream
+            # link into or out of another namespace would be denied at run time.
+            namespaced = {a.name for a in self.apps if a.consul_namespace not in (None, "default")}
+            crossing = [u for u in app.upstreams if {app.name, u} & namespaced]
+            if crossing:
+                raise ValueError(
+                    f"apps.{app.name}.upstreams: {crossing[0]!r} links an app in a Consul "
+                    "namespace other than default, and the service intentions are written in "
+                    "default only, so the mesh would deny it; write that intention yourself "
+                    "and drop the upstream here, or keep both apps in default")
             if app.database is not None and set(app.database.env) & set(app.secrets):
                 both = sorted(set(app.database.env) & set(app.secrets))
                 raise ValueError(f"apps.{app.name}: {', '.join(both)} set by both secrets and "

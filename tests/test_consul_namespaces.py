@@ -22,8 +22,9 @@ from tests.synth_json import by, resources
 JWKS = "https://nomad:4646/.well-known/jwks.json"
 
 
-def enterprise(tmp_path, app_fields='consul_namespace = "payments"'):
-    """staging.toml with both editions Enterprise and `myapp` given `app_fields`."""
+def enterprise(tmp_path, app_fields='consul_namespace = "payments"', keep_upstreams=False):
+    """staging.toml with both editions Enterprise and `myapp` given `app_fields`
+    (and web's upstream to myapp dropped: intentions are written in default only)."""
     src = tmp_path / "src"
     src.mkdir()
     text = (ROOT / "environments" / "staging.toml").read_text()
@@ -32,6 +33,9 @@ def enterprise(tmp_path, app_fields='consul_namespace = "payments"'):
         text = text.replace(f"\n{table}\n", f'\n{table}\nedition = "enterprise"\n', 1)
     assert '\nname = "myapp"\n' in text
     text = text.replace('\nname = "myapp"\n', f'\nname = "myapp"\n{app_fields}\n', 1)
+    if not keep_upstreams:
+        assert 'upstreams = ["myapp"]\n' in text
+        text = text.replace('upstreams = ["myapp"]\n', "", 1)
     (src / "staging.toml").write_text(text)
     return src
 
@@ -152,3 +156,12 @@ def test_namespace_refuses(kwargs, why):
     with pytest.raises(ConstructError, match=why):
         ConsulNamespace(stack(), "ns", **kwargs)
 
+
+
+
+def test_an_upstream_across_consul_namespaces_is_refused_at_load(tmp_path):
+    src = enterprise(tmp_path, keep_upstreams=True)  # web -> myapp, myapp in payments
+    with pytest.raises(ConfigError, match=re.escape(
+            "apps.web.upstreams: 'myapp' links an app in a Consul namespace other than "
+            "default")):
+        load(src / "staging.toml")
