@@ -34,7 +34,7 @@ from constructs import Construct
 from hashistack import _validate as valid
 from hashistack._cdktf import ConstructError
 from hashistack._validate import MOUNT_PATH
-from hashistack.vault.grants import Grant, Grantable, grant
+from hashistack.vault.creds_engine import CredsEngine
 from hashistack.vault.nomad_secrets import check_ca_cert, lease_ttls
 from hashistack.vault.secret_variable import secret_variable
 
@@ -54,7 +54,7 @@ class ConsulSecretsRole:
     resource: ConsulSecretBackendRole
 
 
-class ConsulSecrets(Construct):
+class ConsulSecrets(CredsEngine[ConsulSecretsRole]):
     """The Consul secrets engine at `path`: access config and roles.
 
     `address` is `host:port` and `scheme` `http` or `https`, as Vault reaches
@@ -130,15 +130,3 @@ class ConsulSecrets(Construct):
         role = self.roles[name] = ConsulSecretsRole(
             name, tuple(policies), short, longest, self.creds_path(name), resource)
         return role
-
-    def creds_path(self, role: str | ConsulSecretsRole) -> str:
-        """`<mount>/creds/<role>`: where a token is read."""
-        name = role.name if isinstance(role, ConsulSecretsRole) else role
-        return f"{self.path}/creds/{name}"
-
-    def grant_creds(self, grantee: Grantable, role: str | ConsulSecretsRole) -> Grant:
-        """Exactly `read` on `<mount>/creds/<role>`: a GET there issues a token."""
-        name = role.name if isinstance(role, ConsulSecretsRole) else role
-        if name not in self.roles:
-            raise ConstructError(self, f"no role {name!r} on {self.path} (add_role first)")
-        return grant(grantee, self.creds_path(name), "read")

@@ -50,7 +50,7 @@ from hashistack._cdktf import protect as protect_state
 from hashistack._validate import MOUNT_PATH, TEMPLATE_START, VAULT_NAME, shown
 from hashistack.durations import seconds
 from hashistack.errors import FieldError
-from hashistack.vault.grants import Grant, Grantable, grant
+from hashistack.vault.creds_engine import CredsEngine
 
 # The plugins this construct configures, by the provider's block for each.
 PLUGINS = ("postgresql", "mysql")
@@ -83,7 +83,7 @@ class DatabaseRole:
     resource: DatabaseSecretBackendRole
 
 
-class DatabaseSecrets(Construct):
+class DatabaseSecrets(CredsEngine[DatabaseRole]):
     """The database secrets engine at `path` (a `vault_mount` of type `database`).
 
     `add_connection` configures a database (no password: see the module's
@@ -257,24 +257,6 @@ class DatabaseSecrets(Construct):
             resource=resource,
         )
         return role
-
-    def creds_path(self, role: str | DatabaseRole) -> str:
-        """The API path a template reads: `<mount>/creds/<role>`."""
-        name = role.name if isinstance(role, DatabaseRole) else role
-        return f"{self.path}/creds/{name}"
-
-    def role(self, role: str | DatabaseRole) -> DatabaseRole:
-        """The role named `role` on this mount (ConstructError if there is none)."""
-        name = role.name if isinstance(role, DatabaseRole) else role
-        found = self.roles.get(name) if isinstance(name, str) else None
-        if found is None or (isinstance(role, DatabaseRole) and found is not role):
-            raise ConstructError(self, f"no role {name!r} on {self.path} (add_role first)")
-        return found
-
-    def grant_creds(self, grantee: Grantable, role: str | DatabaseRole) -> Grant:
-        """Read on `<mount>/creds/<role>`, and nothing else: a GET there issues a
-        credential (Vault api-docs/secret/databases, "Generate credentials")."""
-        return grant(grantee, self.creds_path(self.role(role)), "read")
 
     def _check_url(self, name: str, url: str) -> None:
         what = f"connection {name!r}: connection_url"

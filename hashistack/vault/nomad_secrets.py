@@ -34,7 +34,7 @@ from hashistack._cdktf import ConstructError
 from hashistack._validate import MOUNT_PATH
 from hashistack.durations import seconds
 from hashistack.nomad.acl_policy import POLICY_NAME
-from hashistack.vault.grants import Grant, Grantable, grant
+from hashistack.vault.creds_engine import CredsEngine
 from hashistack.vault.secret_variable import secret_variable
 
 
@@ -72,7 +72,7 @@ def check_ca_cert(scope: Construct, ca_cert: str | None) -> None:
         raise ConstructError(scope, str(err)) from None
 
 
-class NomadSecrets(Construct):
+class NomadSecrets(CredsEngine[NomadSecretsRole]):
     """The Nomad secrets engine at `path`: its access config and its roles.
 
     `address` is Nomad's HTTP API as Vault reaches it; `ca_cert` the PEM that
@@ -148,15 +148,3 @@ class NomadSecrets(Construct):
         role = self.roles[name] = NomadSecretsRole(
             name, tuple(policies), self.creds_path(name), resource)
         return role
-
-    def creds_path(self, role: str | NomadSecretsRole) -> str:
-        """`<mount>/creds/<role>`: where a token is read."""
-        name = role.name if isinstance(role, NomadSecretsRole) else role
-        return f"{self.path}/creds/{name}"
-
-    def grant_creds(self, grantee: Grantable, role: str | NomadSecretsRole) -> Grant:
-        """Exactly `read` on `<mount>/creds/<role>`: a GET there issues a token."""
-        name = role.name if isinstance(role, NomadSecretsRole) else role
-        if name not in self.roles:
-            raise ConstructError(self, f"no role {name!r} on {self.path} (add_role first)")
-        return grant(grantee, self.creds_path(name), "read")
