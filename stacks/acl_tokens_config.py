@@ -24,6 +24,7 @@ from hashistack import _validate as valid
 from hashistack._validate import MOUNT_PATH, TF_VARIABLE, shown
 from hashistack.consul.agent_rules import NODE_NAME
 from hashistack.durations import seconds
+from stacks.config_types import Duration
 
 if TYPE_CHECKING:
     from stacks.config import Environment
@@ -34,12 +35,6 @@ NOMAD_ROLES = ("operator", "ci-deploy", "read-only")
 def _mount_path(value: str) -> str:
     if not MOUNT_PATH.fullmatch(value):
         raise ValueError(f"{shown(value)} is not a mount path (no leading or trailing '/')")
-    return value
-
-
-def _duration(value: str) -> str:
-    if seconds(value) == 0:
-        raise ValueError(f"{shown(value)} must be longer than 0s")
     return value
 
 
@@ -58,7 +53,6 @@ def _node(value: str) -> str:
 
 
 MountPath = Annotated[str, AfterValidator(_mount_path)]
-Duration = Annotated[str, AfterValidator(_duration)]
 VariableName = Annotated[str, AfterValidator(_variable)]
 NodeName = Annotated[str, AfterValidator(_node)]
 Address = Annotated[str, AfterValidator(valid.server_address)]

@@ -44,6 +44,7 @@ from hashistack.versions import WORKLOAD_IDENTITY_SINCE, Version, check_integrat
 from stacks import acl_tokens_config
 from stacks.acl_tokens_config import ConsulAgentTokens, NomadAclTokens
 from stacks.agents_config import ConsulCluster, NomadCluster, cluster_problems
+from stacks.config_types import Duration
 from stacks.consul_tenancy import consul_tenancy_name, consul_tenancy_problem
 from stacks.database_tls import resolve_tls_ca_files, tls_ca_problem
 from stacks.legacy import keep_legacy_problem
@@ -55,12 +56,6 @@ from stacks.vault_cluster_config import VaultCluster, tier_problem
 class ConfigError(HashistackError):
     """Bad environment input: one message naming the file and the fields; `path`
     is the environment file (or directory) at fault."""
-
-
-def _duration(value: str) -> str:
-    if seconds(value) == 0:  # seconds() refuses what Go's time.Duration cannot hold
-        raise ValueError(f"{shown(value)} must be longer than 0s")
-    return value
 
 
 def _name(value: str) -> str:
@@ -125,7 +120,6 @@ def _line(value: str) -> str:
 
 Address = Annotated[str, AfterValidator(valid.server_address)]
 AgentAddress = Annotated[str, AfterValidator(valid.agent_address)]
-Duration = Annotated[str, AfterValidator(_duration)]
 Name = Annotated[str, AfterValidator(_name)]
 ServiceName = Annotated[str, AfterValidator(_service_name)]
 EnvName = Annotated[str, AfterValidator(_env_name)]
