@@ -31,6 +31,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hashistack.names import vault_agent_role
+from hashistack.nomad.jobspec import creds_field_template
 from hashistack.nomad.vault_agent import (
     AgentTemplate,
     AppRoleMethod,
@@ -81,8 +82,7 @@ def vault_access(stack: Construct, env: Environment, *, approle: AppRoleBackend,
 
 
 def _token(env: Environment, role: str) -> str:
-    path = f"{env.consul.agent_tokens.path}/creds/{role}"
-    return f'{{{{ with secret "{path}" }}}}{{{{ .Data.token }}}}{{{{ end }}}}'
+    return creds_field_template(f"{env.consul.agent_tokens.path}/creds/{role}", "token")
 
 
 def _agent(env: Environment, role: str, login: AgentLogin,

@@ -230,3 +230,13 @@ def test_unit_after_takes_unit_names_only():
     for bad in ("consul.service", ["consul service"], ["a;b"]):
         with pytest.raises(FieldError, match="after"):
             systemd_unit(name="x", config_path="/etc/vault-agent/x.hcl", after=bad)
+
+
+def test_the_token_template_comes_from_the_one_template_builder():
+    from hashistack.errors import FieldError
+    from hashistack.nomad.jobspec import creds_field_template
+
+    assert creds_field_template("consul/creds/consul-agent", "token") == (
+        '{{ with secret "consul/creds/consul-agent" }}{{ .Data.token }}{{ end }}')
+    with pytest.raises(FieldError, match="not a credentials path"):
+        creds_field_template("consul/roles/consul-agent", "token")

@@ -22,6 +22,7 @@ from hashistack.nomad.jobspec.reader import read_jobspec, read_vault_blocks
 from hashistack.nomad.jobspec.service import Check, Connect, Network, Service, Upstream
 from hashistack.nomad.jobspec.task import Resources, Task, Template, VaultBlock
 from hashistack.nomad.jobspec.templates import (
+    creds_field_template,
     dynamic_secret_env_template,
     secret_env_template,
     secret_field_template,
@@ -44,6 +45,7 @@ __all__ = [
     "Template",
     "Upstream",
     "VaultBlock",
+    "creds_field_template",
     "dynamic_secret_env_template",
     "read_jobspec",
     "read_vault_blocks",

@@ -79,6 +79,13 @@ def _creds_path(path: str) -> None:
         )
 
 
+def creds_field_template(path: str, key: str) -> str:
+    """consul-template text giving one field of a credential read at
+    `<mount>/creds/<role>` (a leased Consul token's `token`, say)."""
+    _creds_path(path)
+    return f'{{{{ with secret "{path}" }}}}{_data_ref(key, ".Data", "creds")}{{{{ end }}}}'
+
+
 def dynamic_secret_env_template(path: str, env: Mapping[str, str]) -> str:
     """consul-template text writing ENV_VAR=value lines from one dynamic credential.
 
