@@ -356,6 +356,13 @@ def is_join_address(value: Any) -> bool:
     return is_host(value)
 
 
+def join_host(join: str) -> str:
+    """The host of a join address (`host`, `host:port`, `[v6]:port`, or a bare IPv6)."""
+    if join.startswith("["):
+        return join[:join.index("]") + 1]
+    return join.rpartition(":")[0] if join.count(":") == 1 else join
+
+
 def join_address(value: Any, what: str) -> str:
     """A server join address (`is_join_address`), else a FieldError naming `what`."""
     if not is_join_address(value):

@@ -671,7 +671,7 @@ class Environment(Model):
             # A Consul node is named for its host unless node_name says otherwise
             # (agent/config/builder.go: os.Hostname()), and the leased agent token
             # may write only nodes under node_prefix.
-            hosts = [s.rpartition(":")[0] if s.count(":") == 1 else s for s in cluster.servers]
+            hosts = [valid.join_host(s) for s in cluster.servers]
             outside = [h for h in hosts if not _is_ip(h) and not h.startswith(tokens.node_prefix)]
             if outside:
                 raise ValueError(

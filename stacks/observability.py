@@ -12,6 +12,7 @@ import posixpath
 from typing import TYPE_CHECKING
 
 from hashistack import prometheus
+from hashistack._validate import join_host
 from hashistack.nomad.vault_agent import (
     AppRoleMethod,
     AutoAuth,
@@ -57,13 +58,6 @@ def consul_access(stack: Construct, env: Environment) -> None:
         AgentMetricsPolicy(stack, "acl-prometheus", name=env.observability.consul.policy)
 
 
-def _host(join: str) -> str:
-    """The host of a `retry_join` entry (`host`, `host:port`, `[v6]:port`)."""
-    if join.startswith("["):
-        return join[:join.index("]") + 1]
-    return join.rpartition(":")[0] if join.count(":") == 1 else join
-
-
 def _servers(env: Environment, product: str) -> list[str]:
     """Each server of the product's cluster at its API port: every node exports its
     own metrics, which a load-balanced address would mix up. Empty without one."""
@@ -77,9 +71,9 @@ def _servers(env: Environment, product: str) -> list[str]:
         return []
     if product == "consul" and env.consul.cluster is not None:
         port = 8501 if env.consul.cluster.tls is not None else 8500  # ports.https / http
-        return [f"{_host(s)}:{port}" for s in env.consul.cluster.servers]
+        return [f"{join_host(s)}:{port}" for s in env.consul.cluster.servers]
     if product == "nomad" and env.nomad.cluster is not None:
-        return [f"{_host(s)}:4646" for s in env.nomad.cluster.servers]  # ports.http
+        return [f"{join_host(s)}:4646" for s in env.nomad.cluster.servers]  # ports.http
     return []
 
 

@@ -268,7 +268,7 @@ def test_targets_default_to_each_server_of_a_cluster():
 
 
 def test_a_join_address_with_a_port_scrapes_the_api_port():
-    from stacks.observability import _host
+    from hashistack._validate import join_host as _host
 
     assert [_host(s) for s in ("a.example", "a.example:8301", "10.0.0.1:8301",
                                "[fd00::1]:8301", "fd00::1")] == [
